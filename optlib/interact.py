@@ -1,0 +1,429 @@
+"""Experiments: one figure, some sliders, a live view for Jupyter and a static one for the website.
+
+::
+
+    exp = interact.experiment(compute, viz.trajectories, {
+        "lr": interact.log_slider(1e-3, 1e-1, 5),
+        "problem": interact.dropdown({"Rosenbrock": rosenbrock(), "Beale": beale()}),
+    })
+    exp          # as the last expression of a cell
+
+``compute(**values)`` gets one value per slider and returns a dict of keyword arguments
+for ``draw`` (any :mod:`optlib.viz` figure function, or your own function that takes
+``fig=`` and returns a :class:`optlib.viz.Drawing`). The figure is built once; later states
+go through ``Drawing.update``, and only the dynamic artists are redrawn on a cached
+background (Agg blitting), so a slider move costs milliseconds.
+
+Displayed in a notebook, an experiment emits ONE output with two renderings
+(``_repr_mimebundle_``):
+
+- ``application/vnd.jupyter.widget-view+json``: the live ipywidgets view (controls and an
+  ``ipywidgets.Image`` redrawn on every change), shown by Jupyter, Binder and Colab;
+- ``text/html``: the same figure precomputed at every combination of slider values (the
+  cartesian product, at most ``max_frames``), with a small self-contained player. The book
+  shows this one, with ``nb_mime_priority_overrides: [["html", "text/html", 0]]``.
+
+Each precomputed state is a pair of PNGs: a background (axes, contours; shared by all states
+that leave it unchanged) and a transparent overlay holding the dynamic artists, both
+quantised with Pillow. The player stacks the two images.
+
+The static player's markup, for tests and browser checks (stable names)::
+
+    div.optlib-player[data-frame=K][data-nframes=N]   K = index of the frame shown
+      div.optlib-stage > img.optlib-bg + img.optlib-frame
+      div.optlib-controls
+        label.optlib-control[data-name=NAME]
+          input.optlib-input[type=range][name=NAME][min=0][max=n-1][data-stride][data-labels]
+          output.optlib-value                       the current value, as text
+        label.optlib-control > select.optlib-input[name=NAME][data-stride] > option[value=i]
+        button.optlib-play[data-target=NAME][data-interval=ms]   Play / Pause
+      script.optlib-data[type=application/json]     {"frames": [[bg, overlay], ...],
+                                                     "backgrounds": [...], "overlays": [...]}
+      script                                        the player (optlib/static/player.js)
+
+The frame shown is ``K = sum(i_c * stride_c)`` over the controls, ``i_c`` the index of the
+control's value. Everything is inline: no CDN, no fonts, no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+import json
+import time
+import warnings
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from optlib import viz
+
+__all__ = [
+    "Control",
+    "slider",
+    "log_slider",
+    "dropdown",
+    "steps",
+    "Experiment",
+    "experiment",
+    "animate",
+]
+
+BUDGET = 1_500_000  # bytes of static HTML per experiment
+
+
+def _fmt(v):
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    return f"{float(v):.3g}"
+
+
+@dataclass
+class Control:
+    """A finite list of ``values`` with their ``labels``; ``index`` is the default.
+
+    ``kind`` is ``"slider"`` or ``"dropdown"``; ``interval`` > 0 (milliseconds) adds a
+    play/pause button that steps through the values (an animation).
+    """
+
+    values: list
+    labels: list
+    index: int = 0
+    kind: str = "slider"
+    label: str = ""
+    interval: int = 0
+
+
+def _index(values, value):
+    if value is None:
+        return (len(values) - 1) // 2
+    for i, v in enumerate(values):
+        if v is value or (not isinstance(v, str) and np.isclose(v, value)) or v == value:
+            return i
+    raise ValueError(f"default {value!r} is not one of the values {values}")
+
+
+def slider(values, value=None, label=""):
+    """A slider over a finite list of numbers (floats or integers); default: the middle one."""
+    values = list(values)
+    return Control(values, [_fmt(v) for v in values], _index(values, value), label=label)
+
+
+def log_slider(low, high, num, value=None, label=""):
+    """A slider over ``num`` log-spaced values from ``low`` to ``high`` (for learning rates)."""
+    values = [float(f"{v:.3g}") for v in np.geomspace(low, high, num)]
+    return slider(values, value, label)
+
+
+def dropdown(options, value=None, label=""):
+    """A selector: a list of strings, or a dict ``label -> value`` (e.g. problems).
+
+    ``value`` names the default by its label; default: the first.
+    """
+    labels = list(options)
+    values = list(options.values()) if isinstance(options, dict) else labels
+    index = 0 if value is None else labels.index(value)
+    return Control(values, [str(x) for x in labels], index, "dropdown", label)
+
+
+def steps(values, value=None, interval=150, label="step"):
+    """An animation axis: a slider over ``values`` with a play/pause button."""
+    values = [int(v) for v in values]
+    index = len(values) - 1 if value is None else _index(values, value)
+    return Control(values, [str(v) for v in values], index, label=label, interval=interval)
+
+
+def _control(spec):
+    if isinstance(spec, Control):
+        return spec
+    if isinstance(spec, dict):
+        return dropdown(spec)
+    spec = list(spec)
+    return dropdown(spec) if all(isinstance(v, str) for v in spec) else slider(spec)
+
+
+def _png(rgba, colors=None):
+    """PNG bytes of an RGBA buffer; ``colors`` quantises to a palette (smaller, slower)."""
+    im = Image.fromarray(np.asarray(rgba))
+    buf = io.BytesIO()
+    if colors is None:
+        im.convert("RGB").save(buf, format="png", compress_level=1)
+    else:
+        im = im.quantize(colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        im.save(buf, format="png", compress_level=6)
+    return buf.getvalue()
+
+
+class Experiment:
+    """An experiment: ``compute(**values) -> data``, ``draw(fig=, **data) -> Drawing``, controls.
+
+    ``figsize`` (inches, at 100 dpi) sizes the figure; ``alt`` describes it for screen
+    readers; ``max_frames`` caps the static grid.
+    """
+
+    def __init__(self, compute, draw, controls, *, figsize=None, alt="", max_frames=64):
+        self.compute, self.draw, self.alt = compute, draw, alt
+        self.controls = {name: _control(c) for name, c in controls.items()}
+        for name, c in self.controls.items():
+            c.label = c.label or name
+        self.shape = tuple(len(c.values) for c in self.controls.values())
+        if int(np.prod(self.shape)) > max_frames:
+            raise ValueError(
+                f"{' x '.join(map(str, self.shape))} = {int(np.prod(self.shape))} states exceed "
+                f"max_frames={max_frames}: use fewer slider values for the static page"
+            )
+        with viz.style():
+            self.fig = Figure(figsize=figsize or viz.RC["figure.figsize"], dpi=100)
+        FigureCanvasAgg(self.fig)
+        self.drawing = self._bg = None
+        self._html = self._widget = None
+        self.timings = {}
+
+    # --- state --------------------------------------------------------------------------
+
+    def values(self, **indices):
+        """Slider values by name at the default state, or at the given value indices."""
+        return {name: c.values[indices.get(name, c.index)] for name, c in self.controls.items()}
+
+    def show(self, **indices):
+        """Compute and draw the state at these value indices (default: the default state)."""
+        data = self.compute(**self.values(**indices))
+        if self.drawing is None:
+            with viz.style():
+                self.drawing = self.draw(fig=self.fig, **data)
+            self._background()
+        elif self.drawing.update(**data):
+            self._background()
+
+    def _dynamic(self):
+        return sorted(self.drawing.artists, key=lambda a: a.get_zorder())
+
+    def _background(self):
+        """Draw everything but the dynamic artists once, and keep it (Agg blitting)."""
+        canvas = self.fig.canvas
+        for a in self.drawing.artists:
+            a.set_animated(True)
+        # Lay out (constrained) on the first draw, and again only if a legend grew past the
+        # edge; in between the layout is frozen, as laying out costs as much as drawing.
+        if self._bg is None:
+            self.fig.set_layout_engine("constrained")
+        canvas.draw()
+        if self._bg is not None and self._spills():
+            self.fig.set_layout_engine("constrained")
+            canvas.draw()
+        self.fig.set_layout_engine("none")
+        self._bg = canvas.copy_from_bbox(self.fig.bbox)  # a new object for each background
+        self._bg_rgba = np.array(canvas.buffer_rgba())
+
+    def _spills(self):
+        """True if a legend reaches past the right edge of the figure."""
+        renderer = self.fig.canvas.get_renderer()
+        legends = [ax.get_legend() for ax in self.fig.axes if ax.get_legend()]
+        return any(lg.get_window_extent(renderer).x1 > self.fig.bbox.x1 for lg in legends)
+
+    def rgba(self):
+        """The current state as an RGBA array: background plus dynamic artists."""
+        canvas = self.fig.canvas
+        canvas.restore_region(self._bg)
+        for a in self._dynamic():
+            self.fig.draw_artist(a)
+        return np.asarray(canvas.buffer_rgba())
+
+    def _overlay(self):
+        """The dynamic artists alone on a transparent canvas."""
+        self.fig.canvas.get_renderer().clear()
+        for a in self._dynamic():
+            self.fig.draw_artist(a)
+        return np.array(self.fig.canvas.buffer_rgba())
+
+    def png(self):
+        """PNG bytes of the current state (for the live view)."""
+        return _png(self.rgba())
+
+    def check(self):
+        """Compute and draw at both ends of every control (others at their default), with
+        warnings as errors; then return to the default state. Returns the states checked."""
+        checked = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for name, c in self.controls.items():
+                for i in sorted({0, len(c.values) - 1}):
+                    self.show(**{name: i})
+                    self.rgba()
+                    checked.append((name, c.labels[i]))
+        self.show()
+        return checked
+
+    # --- static HTML ---------------------------------------------------------------------
+
+    def html(self):
+        """The static player: every state precomputed, no kernel, no network (cached)."""
+        if self._html is not None:
+            return self._html
+        t0 = time.perf_counter()
+        strides = self._strides()
+        # dropdowns vary slowest: each of their values redraws the background once
+        names = sorted(self.controls, key=lambda n: self.controls[n].kind != "dropdown")
+        backgrounds, overlays, frames = {}, {}, [None] * int(np.prod(self.shape))
+        bg = None
+        for idx in itertools.product(*(range(len(self.controls[n].values)) for n in names)):
+            old = self._bg
+            self.show(**dict(zip(names, idx, strict=True)))
+            if bg is None or self._bg is not old:
+                bg = _png(self._bg_rgba, colors=64)
+            ov = _png(self._overlay(), colors=32)
+            k = sum(i * strides[n] for n, i in zip(names, idx, strict=True))
+            frames[k] = [
+                backgrounds.setdefault(bg, len(backgrounds)),
+                overlays.setdefault(ov, len(overlays)),
+            ]
+        self.show()
+        self._html = self._player(list(backgrounds), list(overlays), frames)
+        self.timings["static_s"] = time.perf_counter() - t0
+        if len(self._html) > BUDGET:
+            warnings.warn(
+                f"static experiment is {len(self._html) / 1e6:.2f} MB (budget "
+                f"{BUDGET / 1e6:.1f} MB): use fewer slider values",
+                stacklevel=2,
+            )
+        return self._html
+
+    def _strides(self):
+        """Frame index = sum of value index times stride (the last control varies fastest)."""
+        strides = np.cumprod((1,) + self.shape[::-1])[:-1][::-1]
+        return {name: int(s) for name, s in zip(self.controls, strides, strict=True)}
+
+    def _player(self, backgrounds, overlays, frames):
+        b64 = [base64.b64encode(x).decode() for x in backgrounds + overlays]
+        data = {
+            "frames": frames,
+            "backgrounds": b64[: len(backgrounds)],
+            "overlays": b64[len(backgrounds) :],
+        }
+        strides = self._strides()
+        k = sum(c.index * strides[n] for n, c in self.controls.items())
+        w, h = self.fig.canvas.get_width_height()
+        controls = []
+        for name, c in self.controls.items():
+            attrs = f'class="optlib-input" name="{html.escape(name)}" data-stride="{strides[name]}"'
+            if c.kind == "dropdown":
+                opts = "".join(
+                    f'<option value="{i}"{" selected" if i == c.index else ""}>'
+                    f"{html.escape(lab)}</option>"
+                    for i, lab in enumerate(c.labels)
+                )
+                field = f"<select {attrs}>{opts}</select>"
+            else:
+                labels = html.escape(json.dumps(c.labels))
+                field = (
+                    f'<input type="range" {attrs} min="0" max="{len(c.values) - 1}" '
+                    f'step="1" value="{c.index}" data-labels="{labels}" '
+                    f'aria-label="{html.escape(c.label)}">'
+                    f'<output class="optlib-value">{html.escape(c.labels[c.index])}</output>'
+                )
+            if c.interval:
+                field = (
+                    f'<button type="button" class="optlib-play" aria-pressed="false" '
+                    f'data-target="{html.escape(name)}" data-interval="{c.interval}">'
+                    f"Play</button>{field}"
+                )
+            controls.append(
+                f'<label class="optlib-control" data-name="{html.escape(name)}">'
+                f"<span>{html.escape(c.label)}</span>{field}</label>"
+            )
+        f = frames[k]
+        static = resources.files("optlib") / "static"
+        return (
+            f'<div class="optlib-player" data-frame="{k}" data-nframes="{len(frames)}">'
+            f"<style>{(static / 'player.css').read_text()}</style>"
+            f'<div class="optlib-stage">'
+            f'<img class="optlib-bg" width="{w}" height="{h}" alt="{html.escape(self.alt)}" '
+            f'src="data:image/png;base64,{data["backgrounds"][f[0]]}">'
+            f'<img class="optlib-frame" width="{w}" height="{h}" alt="" '
+            f'src="data:image/png;base64,{data["overlays"][f[1]]}"></div>'
+            f'<div class="optlib-controls">{"".join(controls)}</div>'
+            f'<script type="application/json" class="optlib-data">{json.dumps(data)}</script>'
+            f"<script>{(static / 'player.js').read_text()}</script></div>"
+        )
+
+    # --- live widget ---------------------------------------------------------------------
+
+    @property
+    def widget(self):
+        """The live ipywidgets view (built on first use; works without a frontend)."""
+        if self._widget is None:
+            import ipywidgets as W
+
+            if self.drawing is None:
+                self.show()
+            self._image = W.Image(value=self.png(), format="png")
+            self._error = W.HTML()
+            self._inputs, rows = {}, []
+            for name, c in self.controls.items():
+                options = [(lab, i) for i, lab in enumerate(c.labels)]
+                kw = dict(
+                    options=options,
+                    value=c.index,
+                    description=c.label,
+                    style={"description_width": "initial"},
+                )
+                box = (
+                    W.Dropdown(**kw)
+                    if c.kind == "dropdown"
+                    else W.SelectionSlider(continuous_update=True, **kw)
+                )
+                box.observe(self._changed, names="value")
+                self._inputs[name] = box
+                if c.interval:
+                    play = W.Play(min=0, max=len(c.values) - 1, value=c.index, interval=c.interval)
+                    W.jslink((play, "value"), (box, "index"))
+                    box = W.HBox([play, box])
+                rows.append(box)
+            controls = W.Box(rows, layout=W.Layout(flex_flow="row wrap"))
+            self._widget = W.VBox([controls, self._image, self._error])
+        return self._widget
+
+    def _changed(self, _change=None):
+        t0 = time.perf_counter()
+        try:
+            self.show(**{name: box.value for name, box in self._inputs.items()})
+            self._image.value = self.png()
+            self._error.value = ""
+        except Exception as err:  # shown under the figure, not lost in a log
+            self._error.value = f"<pre>{html.escape(f'{type(err).__name__}: {err}')}</pre>"
+        self.timings["redraw_s"] = time.perf_counter() - t0
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        bundle = self.widget._repr_mimebundle_()
+        bundle["text/html"] = self.html()
+        return bundle
+
+
+def experiment(compute, draw, sliders, **kwargs):
+    """Build an :class:`Experiment` from ``compute``, a figure function and ``sliders``.
+
+    ``sliders`` maps each argument of ``compute`` to a :class:`Control`, a list of numbers
+    (a slider), a list of strings or a dict (a dropdown).
+    """
+    return Experiment(compute, draw, sliders, **kwargs)
+
+
+def animate(problem, runs, *, frames=40, interval=120, **kwargs):
+    """An animation of ``runs`` (label -> Trajectory or iterates) on ``problem``'s contours:
+    an experiment whose one control is the step, with play/pause, at most ``frames`` states."""
+    paths = {label: viz._params(run)[0] for label, run in runs.items()}
+    last = max(len(xs) for xs in paths.values()) - 1
+    ts = np.unique(np.linspace(0, last, min(frames, last + 1)).round().astype(int))
+
+    def compute(step):
+        return {"problem": problem, "runs": {k: xs[: step + 1] for k, xs in paths.items()}}
+
+    return Experiment(compute, viz.trajectories, {"step": steps(ts, interval=interval)}, **kwargs)

@@ -1,0 +1,615 @@
+"""The book's figures: one style, one colour per optimizer, and figures built for fast updates.
+
+Every figure function draws into ``ax=`` (or a new axes of ``fig=``, or a new pyplot figure)
+and returns a :class:`Drawing`: the figure, its axes, the *dynamic* artists (the ones that
+change when the data change) and ``update(**data)``, which moves those artists with
+``set_data``/``set_array`` instead of drawing again. ``update`` takes the same keyword
+arguments as the figure function and returns True when the static part of the figure (the
+contours, the axis limits) had to change too; :mod:`optlib.interact` uses that to redraw only
+what moved. Options that shape the static figure (``levels``, ``ylim``, ...) are fixed when it
+is built.
+
+- :func:`trajectories`: contours of a 2-D problem with the paths of several optimizers.
+- :func:`losses`: loss gap (or distance to the minimiser) against step, on a log scale.
+- :func:`sweep` and :func:`rate_map`: a hyperparameter grid run as ONE batch, and its heat map.
+- :func:`record` and :func:`inspector`: the named parts of each step of a stateful optimizer.
+
+Runs are given as a dict ``label -> Trajectory`` (or an array of iterates / losses). The
+label's first word picks the optimizer's colour (:func:`color_of`), so Adam has one colour
+throughout the book.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.colors import LogNorm, Normalize
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+__all__ = [
+    "OKABE_ITO",
+    "COLORS",
+    "RC",
+    "Drawing",
+    "color_of",
+    "styles",
+    "style",
+    "use_style",
+    "trajectories",
+    "losses",
+    "Sweep",
+    "sweep",
+    "rate_map",
+    "record",
+    "inspector",
+]
+
+# Okabe & Ito (2008), a palette that stays distinct under the common colour-vision deficiencies.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+_C = OKABE_ITO
+# One (colour, line style) per optimizer, for the whole book. Families share a colour.
+COLORS = {
+    "sgd": (_C["black"], "-"),
+    "gd": (_C["black"], "-"),
+    "momentum": (_C["blue"], "-"),
+    "nesterov": (_C["sky blue"], "-"),
+    "adagrad": (_C["bluish green"], "-"),
+    "adadelta": (_C["bluish green"], "--"),
+    "rmsprop": (_C["reddish purple"], "-"),
+    "rprop": (_C["reddish purple"], "--"),
+    "adam": (_C["vermillion"], "-"),
+    "adamw": (_C["vermillion"], "--"),
+    "amsgrad": (_C["vermillion"], ":"),
+    "nadam": (_C["orange"], "-"),
+    "adamax": (_C["orange"], "--"),
+    "newton": (_C["black"], "--"),
+    "bfgs": (_C["blue"], "--"),
+    "lbfgs": (_C["sky blue"], "--"),
+}
+_GREYS = mpl.colors.LinearSegmentedColormap.from_list("optlib_greys", ["0.82", "0.4"])
+_SPARE = [_C[k] for k in ("blue", "vermillion", "bluish green", "orange", "reddish purple")]
+_DASHES = ["-", "--", ":", "-."]
+
+RC = {
+    "figure.figsize": (6.0, 3.8),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.constrained_layout.use": True,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "legend.framealpha": 0.85,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": mpl.cycler(color=[_C[k] for k in _C if k != "yellow"]),
+    "image.cmap": "viridis",
+    "lines.linewidth": 1.5,
+    "lines.markersize": 5,
+}
+
+
+def style():
+    """A context manager that applies the book's matplotlib style (``RC``) inside it."""
+    return mpl.rc_context(RC)
+
+
+def use_style():
+    """Apply the book's style to every later figure of this session."""
+    mpl.rcParams.update(RC)
+
+
+def color_of(label):
+    """``(colour, line style)`` of an optimizer named by the first word of ``label``, or None.
+
+    >>> color_of("Adam (lr=0.1)") == COLORS["adam"]
+    True
+    """
+    word = re.sub(r"[^a-z0-9]", "", label.split()[0].lower()) if label.strip() else ""
+    return COLORS.get(word)
+
+
+def styles(labels):
+    """A ``dict(color=, linestyle=)`` per label: the optimizer's own colour where known.
+
+    Labels that share a colour (Adam with two learning rates) get different dashes; unknown
+    labels take spare colours in order.
+    """
+    out, used, spare = {}, {}, iter(_SPARE * 4)
+    for label in labels:
+        known = color_of(label)
+        color, ls = known if known else (next(spare), "-")
+        if color in used:  # same colour twice in one figure: tell them apart by dashes
+            ls = _DASHES[used[color] % len(_DASHES)]
+        used[color] = used.get(color, 0) + 1
+        out[label] = {"color": color, "linestyle": ls}
+    return out
+
+
+@dataclass
+class Drawing:
+    """A figure and what it takes to update it quickly.
+
+    ``artists`` are the dynamic artists: everything else is static background.
+    ``update(**data)`` sets new data on them and returns True if the background changed.
+    """
+
+    fig: Any
+    axes: Any
+    artists: list
+    update: Callable[..., bool]
+
+
+def _axes(ax, fig, **subplots):
+    """The axes to draw on: ``ax``, else a new one in ``fig``, else a new pyplot figure."""
+    if ax is not None:
+        return ax.figure, ax
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        with style():
+            fig = plt.figure()
+    with style():
+        return fig, fig.subplots(**subplots)
+
+
+# --- runs: Trajectory or arrays ------------------------------------------------------------
+
+
+def _first_bad(a):
+    """Index of the first row of ``a`` holding a non-finite value, or -1."""
+    bad = ~np.isfinite(np.asarray(a, dtype=float).reshape(len(a), -1)).all(axis=1)
+    return int(np.argmax(bad)) if bad.any() else -1
+
+
+def _params(run):
+    """Iterates ``(T, d)`` and the step at which the run diverged (-1 if it did not)."""
+    xs = np.asarray(getattr(run, "params", run), dtype=float)
+    if xs.ndim != 2:
+        raise ValueError(f"expected one trajectory of shape (steps + 1, d), got {xs.shape}")
+    return xs, _diverged_at(run, xs)
+
+
+def _diverged_at(run, a):
+    if hasattr(run, "diverged_at"):
+        return int(np.asarray(run.diverged_at)) if bool(np.asarray(run.diverged)) else -1
+    return _first_bad(a)
+
+
+def _label(label, k):
+    return label if k < 0 else f"{label} (diverged at step {k})"
+
+
+def _key(problem):
+    """What identifies a problem's landscape, for redrawing contours only when it changes."""
+    probe = np.array([[0.1, 0.2], [-0.3, 0.7], [1.1, -0.4]])
+    with np.errstate(all="ignore"):
+        return problem.name, problem.window, np.asarray(problem.value(probe)).tobytes()
+
+
+# --- contours and trajectories -------------------------------------------------------------
+
+
+def _contour(ax, problem, levels, n=120):
+    (xlo, xhi), (ylo, yhi) = problem.window
+    X, Y = np.meshgrid(np.linspace(xlo, xhi, n), np.linspace(ylo, yhi, n))
+    with np.errstate(all="ignore"):
+        Z = np.asarray(problem.value(np.stack([X, Y], axis=-1)), dtype=float)
+    finite = Z[np.isfinite(Z)]
+    if np.isscalar(levels) or levels is None:
+        count = 20 if levels is None else int(levels)
+        if problem.log_scale:
+            shift = problem.minimum if np.isfinite(problem.minimum) else finite.min()
+            Z = Z - shift
+            top = max(finite.max() - shift, 1e-12)
+            low = max(np.percentile(Z[np.isfinite(Z)], 0.5), top * 1e-8, 1e-12)
+            levels = np.geomspace(low, top, count)
+        else:
+            levels = np.linspace(finite.min(), np.percentile(finite, 95), count)[1:]
+    norm = LogNorm() if problem.log_scale else None
+    cs = ax.contour(X, Y, Z, levels=levels, cmap=_GREYS, norm=norm, linewidths=0.7)
+    ax.set(xlim=(xlo, xhi), ylim=(ylo, yhi), xlabel="$x_1$", ylabel="$x_2$", title=problem.name)
+    return cs
+
+
+def _legend(ax, handles, loc):
+    """A legend, outside the axes on the right unless ``loc`` says otherwise."""
+    if loc == "outside":
+        return ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0
+        )
+    return ax.legend(handles=handles, loc=loc)
+
+
+def _relabel(legend, labels):
+    """Set the legend's first texts to ``labels``; True if any changed (a static redraw)."""
+    texts = legend.get_texts()
+    changed = [t.get_text() for t in texts[: len(labels)]] != labels
+    for t, label in zip(texts, labels, strict=False):
+        t.set_text(label)
+    return changed
+
+
+def trajectories(problem, runs, *, levels=None, legend_loc="outside", ax=None, fig=None):
+    """Contours of a 2-D ``problem`` with the path of every run in ``runs`` (label -> run).
+
+    Marks the start (hollow circle), the end (filled circle) and the minimisers (stars). A
+    diverged run ends in an ``x`` at its last finite point, clamped to the window, and its
+    label says at which step it diverged. ``levels``: a count or explicit levels; log-spaced
+    when ``problem.log_scale``.
+    """
+    fig, ax = _axes(ax, fig)
+    (xlo, xhi), (ylo, yhi) = problem.window
+    state = {"cs": _contour(ax, problem, levels), "key": _key(problem)}
+    stars = ax.plot(
+        *np.asarray(problem.minimizers).reshape(-1, 2).T,
+        "*",
+        ms=11,
+        color="white",
+        mec="black",
+        mew=0.8,
+        ls="none",
+        label="minimiser",
+        zorder=4,
+    )[0]
+    paths, starts, ends = {}, {}, {}
+    for label, st in styles(runs).items():
+        paths[label] = ax.plot([], [], lw=1.6, zorder=3, **st)[0]
+        starts[label] = ax.plot([], [], "o", mfc="white", mec=st["color"], zorder=5)[0]
+        ends[label] = ax.plot([], [], "o", color=st["color"], zorder=5, ls="none", clip_on=False)[0]
+    handles = [
+        *paths.values(),
+        stars,
+        Line2D([], [], marker="o", mfc="white", mec="0.3", ls="none", label="start"),
+    ]
+    legend = _legend(ax, handles, legend_loc)
+
+    def update(problem=problem, runs=runs, **_):
+        changed = _key(problem) != state["key"]
+        if changed:  # a new landscape: the only case that redraws contours
+            state["cs"].remove()
+            state["cs"], state["key"] = _contour(ax, problem, levels), _key(problem)
+            stars.set_data(*np.asarray(problem.minimizers).reshape(-1, 2).T)
+        (xlo, xhi), (ylo, yhi) = problem.window
+        lo, hi = np.array([xlo, ylo]), np.array([xhi, yhi])
+        labels = []
+        for label, run in runs.items():
+            xs, k = _params(run)
+            xs = xs[np.isfinite(xs).all(axis=1)]
+            span = hi - lo  # clip far-away points so huge iterates draw without overflow
+            xs = np.clip(xs, lo - 10 * span, hi + 10 * span)
+            paths[label].set_data(xs[:, 0], xs[:, 1])
+            starts[label].set_data(xs[:1, 0], xs[:1, 1])
+            end = np.clip(xs[-1:], lo, hi)
+            ends[label].set_data(end[:, 0], end[:, 1])
+            ends[label].set_marker("x" if k >= 0 else "o")
+            ends[label].set_markersize(9 if k >= 0 else 5)
+            ends[label].set_markeredgewidth(2.2 if k >= 0 else 1.0)
+            labels.append(_label(label, k))
+        return _relabel(legend, labels) or changed
+
+    update(problem, runs)
+    artists = [*paths.values(), *starts.values(), *ends.values()]
+    return Drawing(fig, ax, artists, update)
+
+
+# --- loss against step -----------------------------------------------------------------------
+
+
+def _curve(run, problem, distance):
+    """Per-step values to plot (loss gap, or distance to the nearest minimiser)."""
+    if distance:
+        xs = np.asarray(getattr(run, "params", run), dtype=float)
+        mins = np.asarray(problem.minimizers, dtype=float).reshape(-1, xs.shape[-1])
+        with np.errstate(all="ignore"):
+            y = np.linalg.norm(xs[:, None, :] - mins[None], axis=-1).min(axis=1)
+        return y, _diverged_at(run, y)
+    y = np.asarray(getattr(run, "losses", run), dtype=float)
+    if problem is not None and np.isfinite(problem.minimum):
+        y = y - problem.minimum
+    return y, _diverged_at(run, y)
+
+
+def losses(
+    runs, *, problem=None, distance=False, ylim=None, legend_loc="outside", ax=None, fig=None
+):
+    """Loss against step on a log scale, one line per run (label -> Trajectory or 1-D losses).
+
+    With ``problem`` the gap $f(x_t) - f^\\star$ is plotted; with ``distance=True`` the distance
+    to the nearest minimiser. A diverged run ends in an ``x`` (at the top edge if it left the
+    plot). The limits are fixed from the first data (or ``ylim``) so updates stay cheap.
+    """
+    fig, ax = _axes(ax, fig)
+    ylabel = (
+        r"$\min_i \|x_t - x^\star_i\|$"
+        if distance
+        else (
+            r"$f(x_t) - f^\star$"
+            if problem is not None and np.isfinite(problem.minimum)
+            else r"$f(x_t)$"
+        )
+    )
+    ax.set(yscale="log", xlabel="step $t$", ylabel=ylabel)
+    lines, ends = {}, {}
+    for label, st in styles(runs).items():
+        lines[label] = ax.plot([], [], **st)[0]
+        ends[label] = ax.plot(
+            [], [], "x", ms=9, mew=2.2, color=st["color"], ls="none", clip_on=False
+        )[0]
+    legend = _legend(ax, list(lines.values()), legend_loc)
+    curves = {label: _curve(run, problem, distance)[0] for label, run in runs.items()}
+    if ylim is None:
+        first = [c[0] for c in curves.values() if np.isfinite(c[0]) and c[0] > 0]
+        top = 10 * max(first, default=1.0)
+        pos = [c[(c > 0) & np.isfinite(c)].min() for c in curves.values() if (c > 0).any()]
+        ylim = (max(min(pos, default=top * 1e-12) / 2, top * 1e-14), top)
+    steps = max(len(c) for c in curves.values()) - 1
+    ax.set(ylim=ylim, xlim=(0, max(steps, 1)))
+
+    def update(runs=runs, problem=problem, **_):
+        lo, hi = ax.get_ylim()
+        labels = []
+        for label, run in runs.items():
+            y, k = _curve(run, problem, distance)
+            t = np.flatnonzero(np.isfinite(y))
+            y = np.clip(y[t], lo / 10, hi * 10)  # keep off-scale values finite and drawable
+            lines[label].set_data(t, y)
+            last = (t[-1:], np.minimum(y[-1:], hi)) if k >= 0 and len(t) else ([], [])
+            ends[label].set_data(*last)
+            labels.append(_label(label, k))
+        return _relabel(legend, labels)
+
+    update(runs, problem)
+    return Drawing(fig, ax, [*lines.values(), *ends.values()], update)
+
+
+# --- stability / rate maps -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A grid of runs: ``names`` of the two hyperparameters, their ``values`` (x axis first),
+    and per cell (shape ``(len(y), len(x))``) the final loss gap ``loss``, the measured linear
+    ``rate`` and whether the run ``diverged``."""
+
+    names: tuple
+    values: tuple
+    loss: np.ndarray
+    rate: np.ndarray
+    diverged: np.ndarray
+
+
+def _rate(err, tol=1e-10):
+    """Measured linear rate per column of ``err`` (steps + 1, N): ``(e_t / e_0) ** (1 / t)``.
+
+    ``t`` is the last step where the error is still above ``tol * e_0`` (before it reaches
+    the floating-point floor), so the estimate tends to the asymptotic rate as ``t`` grows.
+    """
+    with np.errstate(all="ignore"):
+        ratio = err / err[:1]
+        above = np.isfinite(ratio) & (ratio > tol)
+        t = np.maximum(len(err) - 1 - np.argmax(above[::-1], axis=0), 1)
+        t = np.where(above.any(axis=0), t, 1)
+        r = np.take_along_axis(ratio, t[None], axis=0)[0] ** (1.0 / t)
+    return np.where(np.isfinite(r), r, np.nan)
+
+
+def sweep(make_opt, problem, steps, *, x0=None, **grid):
+    """Run ``make_opt(**hyperparameters)`` over a 2-D grid of hyperparameters in ONE batch.
+
+    ``grid`` has exactly two entries, x axis first: ``sweep(lambda lr, momentum:
+    SGD(lr=lr, momentum=momentum), problem, 100, lr=lrs, momentum=betas)``. Each
+    hyperparameter is passed as a column ``(N, 1)`` that broadcasts against the batch of
+    starting points ``(N, d)``. The rate is measured on the distance to the nearest minimiser
+    (or on the loss gap when the problem has none).
+    """
+    from optlib.runner import run
+
+    if len(grid) != 2:
+        raise ValueError(f"sweep takes exactly two hyperparameter grids, got {list(grid)}")
+    (xn, xv), (yn, yv) = ((k, np.asarray(v, dtype=float)) for k, v in grid.items())
+    X, Y = np.meshgrid(xv, yv)
+    opt = make_opt(**{xn: X.reshape(-1, 1), yn: Y.reshape(-1, 1)})
+    x0 = np.asarray(problem.x0 if x0 is None else x0, dtype=float)
+    traj = run(opt, problem, np.broadcast_to(x0, (X.size, x0.shape[-1])).copy(), steps)
+    gap = np.asarray(traj.losses, dtype=float)
+    if np.isfinite(problem.minimum):
+        gap = gap - problem.minimum
+    mins = np.asarray(problem.minimizers, dtype=float).reshape(-1, x0.shape[-1])
+    if len(mins):
+        with np.errstate(all="ignore"):
+            diff = np.asarray(traj.params)[:, :, None, :] - mins
+            err = np.linalg.norm(diff, axis=-1).min(axis=-1)
+    else:
+        err = np.abs(gap)
+    diverged = np.asarray(traj.diverged, dtype=bool)
+    with np.errstate(all="ignore"):
+        final = np.asarray(traj.final_loss, dtype=float) - (
+            problem.minimum if np.isfinite(problem.minimum) else 0.0
+        )
+    shape = X.shape
+    return Sweep(
+        (xn, yn), (xv, yv), final.reshape(shape), _rate(err).reshape(shape), diverged.reshape(shape)
+    )
+
+
+def _edges(v):
+    """Cell edges around grid values (geometric midpoints if the grid is log-spaced)."""
+    v = np.asarray(v, dtype=float)
+    if len(v) == 1:
+        return np.array([v[0] * 0.9, v[0] * 1.1]) if v[0] else np.array([-0.5, 0.5])
+    log = bool(np.all(v > 0)) and np.allclose(np.diff(np.log(v)), np.log(v[1] / v[0]))
+    w = np.log(v) if log else v
+    mid = (w[1:] + w[:-1]) / 2
+    e = np.concatenate([[2 * w[0] - mid[0]], mid, [2 * w[-1] - mid[-1]]])
+    return np.exp(e) if log else e
+
+
+def rate_map(
+    result, *, measure="rate", boundary=None, boundary_label="analytic boundary", ax=None, fig=None
+):
+    """Heat map of a :class:`Sweep`: the measured linear ``rate`` (or the final ``loss`` gap).
+
+    Diverged cells are grey and named in the legend. ``boundary=(xs, ys)`` overlays an
+    analytic curve (for instance the stability limit of the learning rate).
+    """
+    fig, ax = _axes(ax, fig)
+    (xn, yn), (xv, yv) = result.names, result.values
+    ex, ey = _edges(xv), _edges(yv)
+    cmap = mpl.colormaps["viridis"].with_extremes(bad="0.8")
+    if measure == "rate":
+        norm, clabel = Normalize(0.0, 1.0), r"measured rate $\rho$ per step"
+    else:
+        norm, clabel = LogNorm(1e-12, 1e2, clip=True), r"final $f(x_T) - f^\star$"
+
+    def masked(r):
+        z = np.abs(r.rate if measure == "rate" else r.loss)
+        with np.errstate(all="ignore"):
+            z = np.clip(z, 1e-300, None) if measure != "rate" else z
+        return np.ma.masked_where(r.diverged | ~np.isfinite(z), z)
+
+    mesh = ax.pcolormesh(ex, ey, masked(result), cmap=cmap, norm=norm, shading="flat")
+    fig.colorbar(mesh, ax=ax, label=clabel)
+    logx = np.all(ex > 0) and not np.allclose(np.diff(ex), ex[1] - ex[0])
+    ax.set(
+        xscale="log" if logx else "linear",
+        xlabel=xn,
+        ylabel=yn,
+        xlim=(ex[0], ex[-1]),
+        ylim=(ey[0], ey[-1]),
+    )
+    handles = [Patch(color="0.8", label="diverged")]
+    if boundary is not None:
+        handles += ax.plot(*boundary, color="white", lw=2, ls="--", label=boundary_label)
+    ax.legend(handles=handles, loc="upper right")
+
+    def update(result=result, **_):
+        mesh.set_array(masked(result))
+        return False
+
+    return Drawing(fig, ax, [mesh], update)
+
+
+# --- step-state inspector --------------------------------------------------------------------
+
+_TEX = {
+    "g": "$g_t$",
+    "m": "$m_t$",
+    "v": "$v_t$",
+    "m_hat": r"$\hat m_t$",
+    "v_hat": r"$\hat v_t$",
+    "step_size": r"step size $\alpha / (\sqrt{\hat v_t} + \epsilon)$",
+    "update": r"update $x_{t+1} - x_t$",
+    "buf": "momentum buffer $b_t$",
+    "square_avg": "$v_t$ (square average)",
+}
+
+
+def record(opt, problem, x0=None, steps=50):
+    """Run ``opt`` for ``steps`` and stack ``opt.terms`` of each step: name -> ``(steps, ...)``.
+
+    ``x`` and ``state`` are not kept (they are the next step's inputs). A run that leaves
+    the finite numbers stops there; later rows are NaN.
+    """
+    x = np.asarray(problem.x0 if x0 is None else x0, dtype=float)
+    state, rows = opt.init(x), []
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            if not np.all(np.isfinite(x)):
+                break
+            terms = opt.terms(x, problem.grad(x), state)
+            x, state = terms["x"], terms["state"]
+            rows.append(
+                {k: np.asarray(v, dtype=float) for k, v in terms.items() if k not in ("x", "state")}
+            )
+    names = list(rows[0]) if rows else []
+    out = {k: np.full((steps, *np.shape(rows[0][k])), np.nan) for k in names}
+    for i, row in enumerate(rows):
+        for k in names:
+            out[k][i] = row[k]
+    return out
+
+
+def _fit(ax, y):
+    """Refit the y-axis to ``y`` if the data left it or fill less than a tenth of it.
+
+    Log scale for data that stay positive. Returns True if the limits changed.
+    """
+    y = y[np.isfinite(y)]
+    if not y.size:
+        return False
+    lo, hi = y.min(), y.max()
+    log = lo > 0
+    w = (lambda v: np.log10(v)) if log else (lambda v: v)
+    (a, b), span = ax.get_ylim(), max(w(hi) - w(lo), 1e-12)
+    same = ax.get_yscale() == ("log" if log else "linear")
+    if same and a <= lo and hi <= b and span >= 0.1 * (w(b) - w(a)):
+        return False
+    pad = 0.08 * span if hi > lo else (0.5 if log else max(abs(hi) * 0.1, 1.0))
+    lim = (w(lo) - pad, w(hi) + pad)
+    ax.set_yscale("log" if log else "linear")
+    ax.set_ylim(*(10 ** np.array(lim) if log else lim))
+    return True
+
+
+def inspector(terms, *, names=None, max_coords=4, ax=None, fig=None):
+    """One panel per named term of :func:`record` against step, one line per coordinate.
+
+    Terms that stay positive (second moments, step sizes) get a log scale.
+    """
+    names = [n for n in (names or terms) if n in terms]
+    if ax is not None:
+        raise ValueError("inspector draws several panels: pass fig=, not ax=")
+    cols = 2 if len(names) > 3 else 1
+    rows = -(-len(names) // cols)
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        with style():
+            fig = plt.figure(figsize=(6.0, 1.6 * rows + 0.6))
+    with style():
+        axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False).ravel())
+    for extra in axes[len(names) :]:
+        extra.set_visible(False)
+    coords = [_C["blue"], _C["vermillion"], _C["bluish green"], _C["orange"]]
+    lines = {}
+    for a, name in zip(axes, names, strict=False):
+        a.set_title(_TEX.get(name, name), loc="left")
+        a.set_ylabel(name)
+        k = min(int(np.prod(terms[name].shape[1:])), max_coords)
+        lines[name] = [
+            a.plot([], [], color=coords[i], label=f"coordinate {i + 1}")[0] for i in range(k)
+        ]
+        a.set_xlim(0, len(terms[name]) + 1)
+    for a in axes[max(len(names) - cols, 0) : len(names)]:
+        a.set_xlabel("step $t$")
+    if names:
+        fig.legend(handles=lines[names[0]], loc="outside lower center", ncols=max_coords)
+
+    def update(terms=terms, **_):
+        changed = False
+        for a, name in zip(axes, names, strict=False):
+            y = terms[name].reshape(len(terms[name]), -1)
+            t = np.arange(1, len(y) + 1)
+            for i, line in enumerate(lines[name]):
+                line.set_data(t, y[:, i])
+            changed |= _fit(a, y[:, : len(lines[name])])
+        return changed
+
+    update(terms)
+    return Drawing(fig, axes[: len(names)], [ln for ls in lines.values() for ln in ls], update)
