@@ -20,5 +20,7 @@ from optlib._base import Optimizer, check_grad, check_range
 # second-order and quasi-Newton methods (newton.py)
 
 # problems and the runner (problems.py, runner.py)
+from optlib import problems
+from optlib.runner import Trajectory, run
 
 __version__ = "0.1.0"
