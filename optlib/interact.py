@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import itertools
 import json
 import time
@@ -58,9 +57,6 @@ from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from PIL import Image
 
 from optlib import viz
 
@@ -150,18 +146,6 @@ def _control(spec):
     return dropdown(spec) if all(isinstance(v, str) for v in spec) else slider(spec)
 
 
-def _png(rgba, colors=None):
-    """PNG bytes of an RGBA buffer; ``colors`` quantises to a palette (smaller, slower)."""
-    im = Image.fromarray(np.asarray(rgba))
-    buf = io.BytesIO()
-    if colors is None:
-        im.convert("RGB").save(buf, format="png", compress_level=1)
-    else:
-        im = im.quantize(colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-        im.save(buf, format="png", compress_level=6)
-    return buf.getvalue()
-
-
 class Experiment:
     """An experiment: ``compute(**values) -> data``, ``draw(fig=, **data) -> Drawing``, controls.
 
@@ -180,12 +164,10 @@ class Experiment:
                 f"{' x '.join(map(str, self.shape))} = {int(np.prod(self.shape))} states exceed "
                 f"max_frames={max_frames}: use fewer slider values for the static page"
             )
-        with viz.style():
-            self.fig = Figure(figsize=figsize or viz.RC["figure.figsize"], dpi=100)
-        FigureCanvasAgg(self.fig)
+        self.fig = viz.figure(figsize)
         self.drawing = self._bg = None
         self._html = self._widget = None
-        self.timings = {}
+        self.timings, self.stats = {}, {}
 
     # --- state --------------------------------------------------------------------------
 
@@ -246,7 +228,7 @@ class Experiment:
 
     def png(self):
         """PNG bytes of the current state (for the live view)."""
-        return _png(self.rgba())
+        return viz.png(self.rgba())
 
     def check(self):
         """Compute and draw at both ends of every control (others at their default), with
@@ -278,8 +260,8 @@ class Experiment:
             old = self._bg
             self.show(**dict(zip(names, idx, strict=True)))
             if bg is None or self._bg is not old:
-                bg = _png(self._bg_rgba, colors=64)
-            ov = _png(self._overlay(), colors=32)
+                bg = viz.png(self._bg_rgba, colors=64)
+            ov = viz.png(self._overlay(), colors=32)
             k = sum(i * strides[n] for n, i in zip(names, idx, strict=True))
             frames[k] = [
                 backgrounds.setdefault(bg, len(backgrounds)),
@@ -288,6 +270,12 @@ class Experiment:
         self.show()
         self._html = self._player(list(backgrounds), list(overlays), frames)
         self.timings["static_s"] = time.perf_counter() - t0
+        self.stats = {
+            "frames": len(frames),
+            "backgrounds": len(backgrounds),
+            "overlays": len(overlays),
+            "bytes": len(self._html),
+        }
         if len(self._html) > BUDGET:
             warnings.warn(
                 f"static experiment is {len(self._html) / 1e6:.2f} MB (budget "

@@ -21,6 +21,8 @@ throughout the book.
 
 from __future__ import annotations
 
+import functools
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,15 +30,20 @@ from typing import Any
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm, Normalize
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from PIL import Image
 
 __all__ = [
     "OKABE_ITO",
     "COLORS",
     "RC",
     "Drawing",
+    "figure",
+    "png",
     "color_of",
     "styles",
     "style",
@@ -141,12 +148,37 @@ def styles(labels):
     return out
 
 
+def png(rgba, colors=64):
+    """PNG bytes of an RGBA image, quantised to ``colors`` colours (None: lossless RGB)."""
+    im = Image.fromarray(np.asarray(rgba))
+    buf = io.BytesIO()
+    if colors is None:
+        im.convert("RGB").save(buf, format="png", compress_level=1)
+    else:
+        im = im.quantize(colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        mode = im.palette.mode  # "RGBA" for an overlay with transparency
+        palette = np.array(im.getpalette(rawmode=mode)).reshape(-1, len(mode))
+        palette[(palette[:, :3] >= 248).all(axis=1), :3] = 255  # keep white exactly white
+        im.putpalette(palette.astype(np.uint8).ravel().tolist(), rawmode=mode)
+        im.save(buf, format="png", compress_level=6)
+    return buf.getvalue()
+
+
+def figure(figsize=None):
+    """A new figure in the book's style, drawn by Agg and kept out of pyplot's state."""
+    with style():
+        fig = Figure(figsize=figsize or RC["figure.figsize"], layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
 @dataclass
 class Drawing:
     """A figure and what it takes to update it quickly.
 
     ``artists`` are the dynamic artists: everything else is static background.
     ``update(**data)`` sets new data on them and returns True if the background changed.
+    As the last expression of a notebook cell it shows as a compact PNG.
     """
 
     fig: Any
@@ -154,18 +186,34 @@ class Drawing:
     artists: list
     update: Callable[..., bool]
 
+    def png(self, colors=64):
+        """The figure as PNG bytes (quantised to ``colors`` colours, as on the website)."""
+        self.fig.canvas.draw()
+        return png(self.fig.canvas.buffer_rgba(), colors)
 
-def _axes(ax, fig, **subplots):
-    """The axes to draw on: ``ax``, else a new one in ``fig``, else a new pyplot figure."""
-    if ax is not None:
-        return ax.figure, ax
-    if fig is None:
-        import matplotlib.pyplot as plt
+    def _repr_png_(self):
+        return self.png()
 
+    def __repr__(self):
+        return f"<Drawing with {len(self.artists)} dynamic artists>"
+
+
+def _styled(draw):
+    """Run a figure function inside the book's style, on a new figure unless given one."""
+
+    @functools.wraps(draw)
+    def styled(*args, ax=None, fig=None, **kwargs):
+        if ax is None and fig is None:
+            fig = figure()
         with style():
-            fig = plt.figure()
-    with style():
-        return fig, fig.subplots(**subplots)
+            return draw(*args, ax=ax, fig=fig, **kwargs)
+
+    return styled
+
+
+def _axes(ax, fig):
+    """The axes to draw on: ``ax``, else a new one in ``fig``."""
+    return (ax.figure, ax) if ax is not None else (fig, fig.subplots())
 
 
 # --- runs: Trajectory or arrays ------------------------------------------------------------
@@ -245,6 +293,7 @@ def _relabel(legend, labels):
     return changed
 
 
+@_styled
 def trajectories(problem, runs, *, levels=None, legend_loc="outside", ax=None, fig=None):
     """Contours of a 2-D ``problem`` with the path of every run in ``runs`` (label -> run).
 
@@ -325,6 +374,7 @@ def _curve(run, problem, distance):
     return y, _diverged_at(run, y)
 
 
+@_styled
 def losses(
     runs, *, problem=None, distance=False, ylim=None, legend_loc="outside", ax=None, fig=None
 ):
@@ -460,6 +510,7 @@ def _edges(v):
     return np.exp(e) if log else e
 
 
+@_styled
 def rate_map(
     result, *, measure="rate", boundary=None, boundary_label="analytic boundary", ax=None, fig=None
 ):
@@ -567,6 +618,7 @@ def _fit(ax, y):
     return True
 
 
+@_styled
 def inspector(terms, *, names=None, max_coords=4, ax=None, fig=None):
     """One panel per named term of :func:`record` against step, one line per coordinate.
 
@@ -577,13 +629,9 @@ def inspector(terms, *, names=None, max_coords=4, ax=None, fig=None):
         raise ValueError("inspector draws several panels: pass fig=, not ax=")
     cols = 2 if len(names) > 3 else 1
     rows = -(-len(names) // cols)
-    if fig is None:
-        import matplotlib.pyplot as plt
-
-        with style():
-            fig = plt.figure(figsize=(6.0, 1.6 * rows + 0.6))
-    with style():
-        axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False).ravel())
+    if not fig.axes:  # a figure of our own: as tall as the panels need
+        fig.set_size_inches(RC["figure.figsize"][0], 1.6 * rows + 0.6)
+    axes = fig.subplots(rows, cols, sharex=True, squeeze=False).ravel()
     for extra in axes[len(names) :]:
         extra.set_visible(False)
     coords = [_C["blue"], _C["vermillion"], _C["bluish green"], _C["orange"]]
