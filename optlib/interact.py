@@ -193,17 +193,27 @@ class Experiment:
         canvas = self.fig.canvas
         for a in self.drawing.artists:
             a.set_animated(True)
-        # Lay out (constrained) on the first draw, and again only if a legend grew past the
-        # edge; in between the layout is frozen, as laying out costs as much as drawing.
         if self._bg is None:
-            self.fig.set_layout_engine("constrained")
+            self._layout()
         canvas.draw()
-        if self._bg is not None and self._spills():
-            self.fig.set_layout_engine("constrained")
+        if self._spills():  # a legend outgrew the room kept for it
+            self._layout()
             canvas.draw()
-        self.fig.set_layout_engine("none")
         self._bg = canvas.copy_from_bbox(self.fig.bbox)  # a new object for each background
         self._bg_rgba = np.array(canvas.buffer_rgba())
+
+    def _layout(self):
+        """Lay out (constrained) with room for every legend label to say its run diverged,
+        then freeze the layout: frames stay aligned, and a redraw skips the layout."""
+        texts = [t for ax in self.fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        labels = [t.get_text() for t in texts]
+        for t, label in zip(texts, labels, strict=True):
+            t.set_text(viz.longest_label(label))
+        self.fig.set_layout_engine("constrained")
+        self.fig.canvas.draw()
+        self.fig.set_layout_engine("none")
+        for t, label in zip(texts, labels, strict=True):
+            t.set_text(label)
 
     def _spills(self):
         """True if a legend reaches past the right edge of the figure."""

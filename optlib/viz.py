@@ -243,6 +243,11 @@ def _label(label, k):
     return label if k < 0 else f"{label} (diverged at step {k})"
 
 
+def longest_label(label):
+    """``label`` as long as a run's legend entry can get (to reserve room in a layout)."""
+    return _label(label.split(" (diverged at step")[0], 10000)
+
+
 def _key(problem):
     """What identifies a problem's landscape, for redrawing contours only when it changes."""
     probe = np.array([[0.1, 0.2], [-0.3, 0.7], [1.1, -0.4]])

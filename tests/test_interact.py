@@ -1,0 +1,226 @@
+"""optlib.interact: experiments with a live widget and a static HTML player, headless."""
+
+import base64
+import io
+import json
+import re
+import warnings
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from optlib import interact, viz
+from optlib.problems import beale, quadratic, saddle
+from optlib.runner import run
+
+
+class GD:
+    """A stand-in optimizer with the api.md contract: x_{t+1} = x_t - lr * g_t."""
+
+    needs = ()
+
+    def __init__(self, lr):
+        self.lr = lr
+
+    def init(self, x):
+        return ()
+
+    def step(self, x, g, state):
+        return x - self.lr * g, state
+
+
+PROBLEMS = {"quadratic": quadratic(kappa=10), "saddle": saddle()}
+
+
+def paths(problem, lr):
+    return {
+        "problem": problem,
+        "runs": {
+            "SGD": run(GD(lr), problem, problem.x0, 30),
+            "SGD/2": run(GD(lr / 2), problem, problem.x0, 30),
+        },
+    }
+
+
+def make(**kwargs):
+    sliders = {
+        "problem": interact.dropdown(PROBLEMS),
+        "lr": interact.log_slider(0.01, 0.4, 3),
+    }
+    return interact.experiment(paths, viz.trajectories, sliders, **kwargs)
+
+
+class Markup(HTMLParser):
+    """Every start tag as (tag, attrs), and the text of each script."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.tags, self.scripts, self._script = [], [], None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._script = dict(attrs)
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self.scripts.append((self._script, data))
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._script = None
+
+    def find(self, tag, cls):
+        return [a for t, a in self.tags if t == tag and cls in a.get("class", "").split()]
+
+
+def decode(b64):
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGBA"), dtype=float)
+
+
+@pytest.fixture(scope="module")
+def exp():
+    e = make(alt="two runs")
+    e.html()
+    return e
+
+
+def test_controls_from_plain_lists_and_constructors():
+    c = interact.log_slider(1e-3, 1e-1, 5)
+    assert np.allclose(c.values, [1e-3, 3.16e-3, 1e-2, 3.16e-2, 1e-1])
+    assert c.index == 2 and c.labels[0] == "0.001"
+    assert interact.slider([0, 0.5, 0.9], value=0.9).index == 2
+    assert interact.dropdown({"a": 1, "b": 2}, value="b").values == [1, 2]
+    assert interact.steps(range(0, 50, 10)).index == 4  # an animation starts at its end
+    with pytest.raises(ValueError, match="not one of the values"):
+        interact.slider([1, 2], value=3)
+    e = interact.experiment(lambda a, b: {}, viz.losses, {"a": [1, 2], "b": ["x", "y"]})
+    assert e.controls["a"].kind == "slider" and e.controls["b"].kind == "dropdown"
+
+
+def test_too_many_states_are_refused():
+    with pytest.raises(ValueError, match="max_frames"):
+        interact.experiment(paths, viz.trajectories, {"a": range(10), "b": range(10)})
+
+
+def test_mimebundle_carries_the_widget_and_the_static_html(exp):
+    bundle = exp._repr_mimebundle_()
+    view = bundle["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == exp.widget.model_id
+    assert bundle["text/html"].startswith('<div class="optlib-player"')
+    assert "text/plain" in bundle
+
+
+def test_static_html_holds_every_state_and_working_controls(exp):
+    page = exp.html()
+    m = Markup(page)
+    (root,) = m.find("div", "optlib-player")
+    assert int(root["data-nframes"]) == 2 * 3 == exp.stats["frames"]
+    inputs = m.find("input", "optlib-input") + m.find("select", "optlib-input")
+    assert [(a["name"], a["data-stride"]) for a in inputs] == [("lr", "1"), ("problem", "3")]
+    (lr,) = m.find("input", "optlib-input")
+    assert lr["type"] == "range" and (lr["min"], lr["max"], lr["value"]) == ("0", "2", "1")
+    assert json.loads(lr["data-labels"]) == exp.controls["lr"].labels
+    options = [a for t, a in m.tags if t == "option"]
+    assert [o["value"] for o in options] == ["0", "1"] and "selected" in options[0]
+    assert len(m.find("output", "optlib-value")) == 1
+    data = json.loads(next(s for a, s in m.scripts if a.get("class") == "optlib-data"))
+    assert len(data["frames"]) == 6
+    assert {f[0] for f in data["frames"]} == set(range(len(data["backgrounds"])))
+    assert {f[1] for f in data["frames"]} == set(range(len(data["overlays"])))
+    default = data["frames"][int(root["data-frame"])]
+    assert root["data-frame"] == "1"  # problem 0 (stride 3), lr 1 (stride 1)
+    (bg,) = m.find("img", "optlib-bg")
+    (fg,) = m.find("img", "optlib-frame")
+    assert bg["src"].endswith(data["backgrounds"][default[0]])
+    assert fg["src"].endswith(data["overlays"][default[1]])
+    assert bg["alt"] == "two runs"
+    player = [s for a, s in m.scripts if not a]
+    assert len(player) == 1 and "optlib-player" in player[0] and "addEventListener" in player[0]
+    code = re.sub(r"[A-Za-z0-9+/=]{200,}", "", page)  # without the base64 images
+    assert not re.search(r"https?:|//[a-z]|require\(|@import|url\(", code)
+    assert len(page) < interact.BUDGET
+
+
+def test_each_static_frame_is_the_state_it_claims(exp):
+    # the player shows frame sum(index * stride): rendering that state live must match it
+    m = Markup(exp.html())
+    data = json.loads(next(s for a, s in m.scripts if a.get("class") == "optlib-data"))
+    for k, (b, o) in enumerate(data["frames"]):
+        state = {"problem": k // 3, "lr": k % 3}
+        exp.show(**state)
+        live = np.asarray(exp.rgba(), dtype=float)
+        bg, ov = decode(data["backgrounds"][b]), decode(data["overlays"][o])
+        alpha = ov[..., 3:] / 255
+        static = bg[..., :3] * (1 - alpha) + ov[..., :3] * alpha
+        assert np.abs(static - live[..., :3]).mean() < 2.0, state
+    exp.show()
+
+
+def test_check_runs_every_extreme_without_warnings():
+    e = make()
+    checked = e.check()
+    assert checked == [
+        ("problem", "quadratic"),
+        ("problem", "saddle"),
+        ("lr", "0.01"),
+        ("lr", "0.4"),
+    ]
+
+    def noisy(lr):
+        warnings.warn("boom", RuntimeWarning, stacklevel=1)
+        return {"runs": {"a": [1.0, lr]}}
+
+    with pytest.raises(RuntimeWarning):
+        interact.experiment(noisy, viz.losses, {"lr": [0.1, 1.0]}).check()
+
+
+def test_divergence_at_the_extreme_is_shown_not_raised():
+    e = make()
+    e.show(problem=0, lr=2)  # lr = 0.4 > 2 / L on the quadratic
+    texts = [t.get_text() for t in e.drawing.axes.get_legend().get_texts()]
+    assert "diverged at step" in texts[0]
+
+
+def test_live_view_redraws_on_a_slider_move_and_reports_errors():
+    e = make()
+    w = e.widget  # builds headless
+    before = e._image.value
+    e._inputs["lr"].value = 0
+    assert e._image.value != before and e._error.value == ""
+    assert e.timings["redraw_s"] > 0
+
+    def broken(x):
+        raise RuntimeError("no such thing")
+
+    b = interact.experiment(
+        lambda x: {"runs": {"a": [1.0, 0.5]}} if x == 1 else broken(x), viz.losses, {"x": [1, 2]}
+    )
+    b.controls["x"].index = 0
+    assert b.widget is not None
+    b._inputs["x"].value = 1
+    assert "no such thing" in b._error.value
+    assert w.children[1] is e._image
+
+
+def test_animation_plays_the_steps_of_a_run():
+    p = beale()
+    movie = interact.animate(p, {"SGD": run(GD(1e-3), p, p.x0, 100)}, frames=20, interval=80)
+    m = Markup(movie.html())
+    (root,) = m.find("div", "optlib-player")
+    assert root["data-nframes"] == "20" and root["data-frame"] == "19"
+    (button,) = m.find("button", "optlib-play")
+    assert button["data-target"] == "step" and button["data-interval"] == "80"
+    steps = json.loads(m.find("input", "optlib-input")[0]["data-labels"])
+    assert steps[0] == "0" and steps[-1] == "100" and len(steps) == 20
+    movie.show(step=0)
+    assert len(movie.drawing.artists[0].get_xdata()) == 1  # the path so far: the start only
+
+
+def test_oversized_static_html_warns(monkeypatch):
+    monkeypatch.setattr(interact, "BUDGET", 1000)
+    with pytest.warns(UserWarning, match="budget"):
+        make().html()
