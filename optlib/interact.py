@@ -24,8 +24,8 @@ Displayed in a notebook, an experiment emits ONE output with two renderings
   shows this one, with ``nb_mime_priority_overrides: [["html", "text/html", 0]]``.
 
 Each precomputed state is a pair of PNGs: a background (axes, contours; shared by all states
-that leave it unchanged) and a transparent overlay holding the dynamic artists, both
-quantised with Pillow. The player stacks the two images.
+that leave it unchanged) and a transparent overlay holding the dynamic artists, cropped to
+the pixels they cover; both are quantised with Pillow. The player stacks the two images.
 
 The static player's markup, for tests and browser checks (stable names)::
 
@@ -37,12 +37,16 @@ The static player's markup, for tests and browser checks (stable names)::
           output.optlib-value                       the current value, as text
         label.optlib-control > select.optlib-input[name=NAME][data-stride] > option[value=i]
         button.optlib-play[data-target=NAME][data-interval=ms]   Play / Pause
-      script.optlib-data[type=application/json]     {"frames": [[bg, overlay], ...],
-                                                     "backgrounds": [...], "overlays": [...]}
+      script.optlib-data[type=application/json]     {"size": [width, height],
+                                                     "frames": [[bg, overlay], ...],
+                                                     "backgrounds": [png, ...],
+                                                     "overlays": [[png, x, y, w, h], ...]}
       script                                        the player (optlib/static/player.js)
 
 The frame shown is ``K = sum(i_c * stride_c)`` over the controls, ``i_c`` the index of the
-control's value. Everything is inline: no CDN, no fonts, no network.
+control's value; ``bg`` and ``overlay`` index the lists of base64 PNGs, and an overlay's
+box (pixels) places it on the background. Everything is inline: no CDN, no fonts, no
+network.
 """
 
 from __future__ import annotations
@@ -271,7 +275,8 @@ class Experiment:
             self.show(**dict(zip(names, idx, strict=True)))
             if bg is None or self._bg is not old:
                 bg = viz.png(self._bg_rgba, colors=64)
-            ov = viz.png(self._overlay(), colors=32)
+            ov, box = _crop(self._overlay())
+            ov = (viz.png(ov, colors=32), *box)
             k = sum(i * strides[n] for n, i in zip(names, idx, strict=True))
             frames[k] = [
                 backgrounds.setdefault(bg, len(backgrounds)),
@@ -300,15 +305,18 @@ class Experiment:
         return {name: int(s) for name, s in zip(self.controls, strides, strict=True)}
 
     def _player(self, backgrounds, overlays, frames):
-        b64 = [base64.b64encode(x).decode() for x in backgrounds + overlays]
+        def b64(png):
+            return base64.b64encode(png).decode()
+
+        w, h = self.fig.canvas.get_width_height()
         data = {
+            "size": [w, h],
             "frames": frames,
-            "backgrounds": b64[: len(backgrounds)],
-            "overlays": b64[len(backgrounds) :],
+            "backgrounds": [b64(png) for png in backgrounds],
+            "overlays": [[b64(png), *box] for png, *box in overlays],
         }
         strides = self._strides()
         k = sum(c.index * strides[n] for n, c in self.controls.items())
-        w, h = self.fig.canvas.get_width_height()
         controls = []
         for name, c in self.controls.items():
             attrs = f'class="optlib-input" name="{html.escape(name)}" data-stride="{strides[name]}"'
@@ -337,16 +345,17 @@ class Experiment:
                 f'<label class="optlib-control" data-name="{html.escape(name)}">'
                 f"<span>{html.escape(c.label)}</span>{field}</label>"
             )
-        f = frames[k]
+        bg, (ov, x, y, ow, _) = data["backgrounds"][frames[k][0]], data["overlays"][frames[k][1]]
+        place = f"left:{100 * x / w:.4f}%;top:{100 * y / h:.4f}%;width:{100 * ow / w:.4f}%"
         static = resources.files("optlib") / "static"
         return (
             f'<div class="optlib-player" data-frame="{k}" data-nframes="{len(frames)}">'
             f"<style>{(static / 'player.css').read_text()}</style>"
             f'<div class="optlib-stage">'
             f'<img class="optlib-bg" width="{w}" height="{h}" alt="{html.escape(self.alt)}" '
-            f'src="data:image/png;base64,{data["backgrounds"][f[0]]}">'
-            f'<img class="optlib-frame" width="{w}" height="{h}" alt="" '
-            f'src="data:image/png;base64,{data["overlays"][f[1]]}"></div>'
+            f'src="data:image/png;base64,{bg}">'
+            f'<img class="optlib-frame" alt="" style="{place}" '
+            f'src="data:image/png;base64,{ov}"></div>'
             f'<div class="optlib-controls">{"".join(controls)}</div>'
             f'<script type="application/json" class="optlib-data">{json.dumps(data)}</script>'
             f"<script>{(static / 'player.js').read_text()}</script></div>"
@@ -403,6 +412,16 @@ class Experiment:
         bundle = self.widget._repr_mimebundle_()
         bundle["text/html"] = self.html()
         return bundle
+
+
+def _crop(rgba):
+    """The part of an RGBA image that is not fully transparent, and its box (x, y, w, h)."""
+    ys, xs = np.nonzero(rgba[..., 3])
+    if not len(xs):
+        return rgba[:1, :1], (0, 0, 1, 1)
+    x, y = xs.min(), ys.min()
+    w, h = xs.max() + 1 - x, ys.max() + 1 - y
+    return rgba[y : y + h, x : x + w], (int(x), int(y), int(w), int(h))
 
 
 def experiment(compute, draw, sliders, **kwargs):

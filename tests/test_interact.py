@@ -81,6 +81,17 @@ def decode(b64):
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGBA"), dtype=float)
 
 
+def composite(data, b, o):
+    """The picture the player shows for background b and overlay o (its cropped box placed)."""
+    out = decode(data["backgrounds"][b])[..., :3]
+    png, x, y, w, h = data["overlays"][o]
+    ov = decode(png)
+    assert ov.shape[:2] == (h, w)
+    alpha = ov[..., 3:] / 255
+    out[y : y + h, x : x + w] = out[y : y + h, x : x + w] * (1 - alpha) + ov[..., :3] * alpha
+    return out
+
+
 @pytest.fixture(scope="module")
 def exp():
     e = make(alt="two runs")
@@ -136,7 +147,13 @@ def test_static_html_holds_every_state_and_working_controls(exp):
     (bg,) = m.find("img", "optlib-bg")
     (fg,) = m.find("img", "optlib-frame")
     assert bg["src"].endswith(data["backgrounds"][default[0]])
-    assert fg["src"].endswith(data["overlays"][default[1]])
+    png, x, y, w, _ = data["overlays"][default[1]]
+    assert fg["src"].endswith(png)
+    assert (
+        fg["style"]
+        == f"left:{100 * x / 600:.4f}%;top:{100 * y / 380:.4f}%;width:{100 * w / 600:.4f}%"
+    )
+    assert data["size"] == [600, 380]
     assert bg["alt"] == "two runs"
     player = [s for a, s in m.scripts if not a]
     assert len(player) == 1 and "optlib-player" in player[0] and "addEventListener" in player[0]
@@ -153,9 +170,7 @@ def test_each_static_frame_is_the_state_it_claims(exp):
         state = {"problem": k // 3, "lr": k % 3}
         exp.show(**state)
         live = np.asarray(exp.rgba(), dtype=float)
-        bg, ov = decode(data["backgrounds"][b]), decode(data["overlays"][o])
-        alpha = ov[..., 3:] / 255
-        static = bg[..., :3] * (1 - alpha) + ov[..., :3] * alpha
+        static = composite(data, b, o)
         assert np.abs(static - live[..., :3]).mean() < 2.0, state
     exp.show()
 

@@ -20,7 +20,13 @@
       });
       var f = data.frames[k];
       if (f[0] !== shown[0]) bg.src = "data:image/png;base64," + data.backgrounds[f[0]];
-      if (f[1] !== shown[1]) fg.src = "data:image/png;base64," + data.overlays[f[1]];
+      if (f[1] !== shown[1]) {  // an overlay is cropped: [png, x, y, width, height] in pixels
+        var o = data.overlays[f[1]];
+        fg.style.left = (100 * o[1] / data.size[0]) + "%";
+        fg.style.top = (100 * o[2] / data.size[1]) + "%";
+        fg.style.width = (100 * o[3] / data.size[0]) + "%";
+        fg.src = "data:image/png;base64," + o[0];
+      }
       shown = f;
       root.setAttribute("data-frame", String(k));
     }

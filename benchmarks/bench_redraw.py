@@ -1,0 +1,97 @@
+"""Live redraw time of an experiment (compute + draw + PNG), and its static precompute.
+
+    python benchmarks/bench_redraw.py [moves]
+
+Moves the sliders of a typical chapter experiment (three optimizers on a problem chosen from a
+dropdown, learning rate and momentum sliders) the way a reader does, through the widget, and
+prints the median and worst time per move; then the same for drawing alone (compute cached),
+and the time and size of the static HTML. The book's budget: under 100 ms per move.
+"""
+
+import sys
+import time
+
+import numpy as np
+
+import optlib
+from optlib import interact, viz
+from optlib.problems import beale, rosenbrock, saddle
+
+PROBLEMS = {"Rosenbrock": rosenbrock(), "Beale": beale(), "saddle": saddle()}
+
+
+def paths(problem, lr, momentum):
+    def go(opt):
+        return optlib.run(opt, problem, problem.x0, 60)
+
+    return {
+        "problem": problem,
+        "runs": {
+            "SGD": go(optlib.SGD(lr=lr)),
+            "Momentum": go(optlib.SGD(lr=lr, momentum=momentum)),
+            "Adam": go(optlib.Adam(lr=30 * lr)),
+        },
+    }
+
+
+def make(compute=paths):
+    sliders = {
+        "problem": interact.dropdown(PROBLEMS),
+        "lr": interact.log_slider(1e-4, 1e-2, 5),
+        "momentum": interact.slider([0.0, 0.5, 0.9]),
+    }
+    return interact.experiment(compute, viz.trajectories, sliders)
+
+
+def moves(exp, n, rng):
+    """Time n slider moves through the widget: each sets one control to a new value."""
+    times = []
+    names = list(exp.controls)
+    for _ in range(n):
+        name = names[rng.integers(len(names))]
+        box = exp._inputs[name]
+        new = rng.choice([i for i in range(len(exp.controls[name].values)) if i != box.value])
+        t0 = time.perf_counter()
+        box.value = int(new)
+        times.append(time.perf_counter() - t0)
+    return 1e3 * np.array(times)
+
+
+def report(title, ms):
+    print(f"{title:<34} median {np.median(ms):6.1f} ms   worst {ms.max():6.1f} ms   (n={len(ms)})")
+
+
+def main(n=60):
+    t0 = time.perf_counter()
+    exp = make()
+    exp.widget  # noqa: B018  (builds the figure and the live view)
+    print(f"build (first draw + widget)        {1e3 * (time.perf_counter() - t0):6.1f} ms")
+    report("live move (compute + draw + PNG)", moves(exp, n, np.random.default_rng(0)))
+
+    cache = {}
+
+    def cached(problem, lr, momentum):
+        key = (problem.name, lr, momentum)
+        if key not in cache:
+            cache[key] = paths(problem, lr, momentum)
+        return cache[key]
+
+    drawing = make(cached)
+    drawing.widget  # noqa: B018
+    for state in np.ndindex(drawing.shape):  # fill the cache
+        cached(**drawing.values(**dict(zip(drawing.controls, state, strict=True))))
+    report("live move, draw + PNG only", moves(drawing, n, np.random.default_rng(0)))
+
+    for title, compute in (("static precompute", paths), ("static precompute, draw only", cached)):
+        e = make(compute)
+        t0 = time.perf_counter()
+        page = e.html()
+        dt = 1e3 * (time.perf_counter() - t0)
+        print(
+            f"{title:<34} {dt:6.1f} ms for {e.stats['frames']} frames "
+            f"({e.stats['backgrounds']} backgrounds), {len(page) / 1e3:.0f} kB of HTML"
+        )
+
+
+if __name__ == "__main__":
+    main(*map(int, sys.argv[1:]))
