@@ -16,6 +16,9 @@ the core needs NumPy alone.
 from optlib._base import Optimizer, check_grad, check_range
 
 # first-order optimizers (sgd.py, adaptive.py, adam.py)
+from optlib.adam import Adam, Adamax, AdamW, AMSGrad, NAdam
+from optlib.adaptive import Adadelta, Adagrad, RMSprop, Rprop
+from optlib.sgd import SGD
 
 # second-order and quasi-Newton methods (newton.py)
 

@@ -1,0 +1,131 @@
+"""Stochastic gradient descent, with heavy-ball or Nesterov momentum (``torch.optim.SGD``)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from optlib._base import Optimizer, check_grad, check_range
+
+__all__ = ["SGD", "SGDState"]
+
+
+class FirstOrder(Optimizer):
+    """A first-order optimizer whose one step is spelled out by ``terms``.
+
+    Subclasses define ``init(x)`` and ``terms(x, g, state)``, an ordered dict of the
+    named quantities of one step that ends with the new parameters ``"x"`` and the new
+    ``"state"``. ``step`` returns those two, so the update rule is written once.
+    """
+
+    def terms(self, x, g, state):
+        raise NotImplementedError
+
+    def step(self, x, g, state):
+        """Return ``(x_new, state_new)``; ``x``, ``g`` and ``state`` are not modified."""
+        out = self.terms(x, g, state)
+        return out["x"], out["state"]
+
+
+def prepare(x, g, maximize, weight_decay=0.0, *, decoupled=False, lr=0.0):
+    """Return ``x`` as floats, the gradient a step uses, and the decoupled weight-decay move.
+
+    The gradient is checked, negated if ``maximize``, and gets the L2 term
+    ``weight_decay * x`` unless ``decoupled``; then the move is ``-lr * weight_decay * x``.
+    """
+    x, g = np.asarray(x, dtype=float), check_grad(x, g)
+    g = -g if maximize else g
+    if decoupled:
+        return x, g, -lr * weight_decay * x
+    return x, g + weight_decay * x, 0.0
+
+
+def check_pair(name, values, low, high, *, high_open=False):
+    """Validate a pair such as ``betas`` (each item may be an array) and return it."""
+    a, b = values
+    a = check_range(f"{name}[0]", a, low, high, high_open=high_open)
+    b = check_range(f"{name}[1]", b, low, high, high_open=high_open)
+    return tuple(np.broadcast_arrays(a, b))
+
+
+class SGDState(NamedTuple):
+    t: np.ndarray  # steps taken
+    buf: np.ndarray  # momentum buffer b
+
+
+class SGD(FirstOrder):
+    r"""Stochastic gradient descent with momentum, as ``torch.optim.SGD``.
+
+    With gradient :math:`g_t = \nabla f(x_{t-1}) + \lambda x_{t-1}` (negated first
+    when ``maximize``), one step is
+
+    .. math::
+
+        b_t &= \begin{cases} g_t & t = 1 \\
+                \mu\, b_{t-1} + (1 - \tau)\, g_t & t > 1 \end{cases} \\
+        d_t &= \begin{cases} g_t + \mu\, b_t & \text{nesterov} \\
+                b_t & \text{otherwise} \end{cases} \\
+        x_t &= x_{t-1} - \eta\, d_t
+
+    and :math:`d_t = g_t` where :math:`\mu = 0` (plain gradient descent).
+
+    Symbols and arguments: :math:`\eta` is ``lr`` (default ``1e-3``), :math:`\mu` is
+    ``momentum`` (``0``), :math:`\tau` is ``dampening`` (``0``, in [0, 1]) and
+    :math:`\lambda` is ``weight_decay`` (``0``); all may be arrays that broadcast against
+    ``x``. The state holds the step count ``t`` and the buffer ``buf`` (:math:`b`).
+
+    ``nesterov=False`` and ``maximize=False`` are flags. ``nesterov`` requires
+    :math:`\mu > 0` and :math:`\tau = 0` (in every element, when they are arrays).
+
+    Differences from the papers and from Keras:
+
+    * **First step.** torch sets :math:`b_1 = g_1` without the factor
+      :math:`1 - \tau`; dampening acts from the second step on. So does optlib.
+    * **Heavy ball.** Polyak's method,
+      :math:`x_{t} = x_{t-1} - \alpha \nabla f(x_{t-1}) + \beta (x_{t-1} - x_{t-2})`, is this
+      update with :math:`\eta = \alpha`, :math:`\mu = \beta`, :math:`\tau = 0`:
+      :math:`x_t - x_{t-1} = -\eta b_t = \mu (x_{t-1} - x_{t-2}) - \eta g_t`. Keras keeps the
+      velocity :math:`v_t = \mu v_{t-1} - \eta g_t` (so :math:`v_t = -\eta b_t`); the two agree
+      while :math:`\eta` is constant and differ when it changes, because torch multiplies the
+      whole buffer by the current :math:`\eta`.
+    * **Nesterov.** Sutskever et al.'s form of Nesterov's method evaluates the gradient
+      at a look-ahead point: :math:`v_t = \mu v_{t-1} - \eta\nabla f(\theta_{t-1} + \mu
+      v_{t-1})`, :math:`\theta_t = \theta_{t-1} + v_t`. With ``nesterov=True``, :math:`x_t`
+      is that look-ahead point, :math:`x_t = \theta_t + \mu v_t` (and :math:`v_t = -\eta
+      b_t`), so the gradient is taken at the iterate itself. Keras's ``nesterov=True``,
+      :math:`x_t = x_{t-1} + \mu v_t - \eta g_t`, is the same rule.
+    * **Weight decay** is an L2 penalty added to the gradient (it enters the momentum
+      buffer). Keras's ``weight_decay`` instead shrinks the variable,
+      :math:`x \leftarrow x - \eta\lambda x`, outside the update (decoupled, as AdamW).
+
+    References: B. T. Polyak (1964), Some methods of speeding up the convergence of
+    iteration methods; I. Sutskever, J. Martens, G. Dahl, G. Hinton (2013), On the
+    importance of initialization and momentum in deep learning, ICML.
+    """
+
+    def __init__(
+        self, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False
+    ):
+        self.lr = check_range("lr", lr)
+        self.momentum = check_range("momentum", momentum)
+        self.dampening = check_range("dampening", dampening, 0.0, 1.0)
+        self.weight_decay = check_range("weight_decay", weight_decay)
+        self.nesterov = bool(nesterov)
+        self.maximize = bool(maximize)
+        if self.nesterov and np.any((self.momentum <= 0) | (self.dampening != 0)):
+            raise ValueError("nesterov requires momentum > 0 and zero dampening")
+
+    def init(self, x):
+        return SGDState(t=np.asarray(0), buf=np.zeros_like(x, dtype=float))
+
+    def terms(self, x, g, state):
+        """The quantities of one step: ``g`` (after weight decay), ``buf``, ``update``,
+        ``x`` (the new parameters) and ``state``."""
+        x, g, _ = prepare(x, g, self.maximize, self.weight_decay)
+        mu, tau, lr = self.momentum, self.dampening, self.lr
+        buf = g if state.t == 0 else mu * state.buf + (1 - tau) * g
+        d = g + mu * buf if self.nesterov else np.where(mu == 0, g, buf)
+        update = -lr * d
+        new = SGDState(t=state.t + 1, buf=buf)
+        return {"g": g, "buf": buf, "update": update, "x": x + update, "state": new}
