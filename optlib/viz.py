@@ -30,6 +30,7 @@ from typing import Any
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
@@ -259,23 +260,23 @@ def _key(problem):
 
 
 def _contour(ax, problem, levels, n=120):
+    """Contour lines of ``problem`` over its window: ``levels`` values of f, or a count of
+    levels spaced evenly, or logarithmically in f - f* when ``problem.log_scale``."""
     (xlo, xhi), (ylo, yhi) = problem.window
     X, Y = np.meshgrid(np.linspace(xlo, xhi, n), np.linspace(ylo, yhi, n))
     with np.errstate(all="ignore"):
         Z = np.asarray(problem.value(np.stack([X, Y], axis=-1)), dtype=float)
-    finite = Z[np.isfinite(Z)]
-    if np.isscalar(levels) or levels is None:
-        count = 20 if levels is None else int(levels)
+    if levels is None or np.isscalar(levels):
+        count, finite = 20 if levels is None else int(levels), Z[np.isfinite(Z)]
         if problem.log_scale:
-            shift = problem.minimum if np.isfinite(problem.minimum) else finite.min()
-            Z = Z - shift
-            top = max(finite.max() - shift, 1e-12)
-            low = max(np.percentile(Z[np.isfinite(Z)], 0.5), top * 1e-8, 1e-12)
-            levels = np.geomspace(low, top, count)
+            base = problem.minimum if np.isfinite(problem.minimum) else finite.min()
+            top = max(finite.max() - base, 1e-12)
+            low = max(np.percentile(finite - base, 0.5), top * 1e-8, 1e-12)
+            levels = base + np.geomspace(low, top, count)
         else:
-            levels = np.linspace(finite.min(), np.percentile(finite, 95), count)[1:]
-    norm = LogNorm() if problem.log_scale else None
-    cs = ax.contour(X, Y, Z, levels=levels, cmap=_GREYS, norm=norm, linewidths=0.7)
+            levels = np.linspace(finite.min(), np.percentile(finite, 95), count + 1)[1:]
+    colors = _GREYS(np.linspace(0, 1, len(levels)))  # darker for higher levels
+    cs = ax.contour(X, Y, Z, levels=levels, colors=colors, linewidths=0.7)
     ax.set(xlim=(xlo, xhi), ylim=(ylo, yhi), xlabel="$x_1$", ylabel="$x_2$", title=problem.name)
     return cs
 
@@ -308,7 +309,6 @@ def trajectories(problem, runs, *, levels=None, legend_loc="outside", ax=None, f
     when ``problem.log_scale``.
     """
     fig, ax = _axes(ax, fig)
-    (xlo, xhi), (ylo, yhi) = problem.window
     state = {"cs": _contour(ax, problem, levels), "key": _key(problem)}
     stars = ax.plot(
         *np.asarray(problem.minimizers).reshape(-1, 2).T,
@@ -504,15 +504,18 @@ def sweep(make_opt, problem, steps, *, x0=None, **grid):
 
 
 def _edges(v):
-    """Cell edges around grid values (geometric midpoints if the grid is log-spaced)."""
+    """Cell edges around grid values, and whether the grid is log-spaced (then the edges are
+    geometric midpoints)."""
     v = np.asarray(v, dtype=float)
     if len(v) == 1:
-        return np.array([v[0] * 0.9, v[0] * 1.1]) if v[0] else np.array([-0.5, 0.5])
-    log = bool(np.all(v > 0)) and np.allclose(np.diff(np.log(v)), np.log(v[1] / v[0]))
+        return (np.array([v[0] * 0.9, v[0] * 1.1]) if v[0] else np.array([-0.5, 0.5])), False
+    log = (
+        bool(np.all(v > 0)) and len(v) > 2 and np.allclose(np.diff(np.log(v)), np.log(v[1] / v[0]))
+    )
     w = np.log(v) if log else v
     mid = (w[1:] + w[:-1]) / 2
     e = np.concatenate([[2 * w[0] - mid[0]], mid, [2 * w[-1] - mid[-1]]])
-    return np.exp(e) if log else e
+    return (np.exp(e) if log else e), log
 
 
 @_styled
@@ -526,7 +529,7 @@ def rate_map(
     """
     fig, ax = _axes(ax, fig)
     (xn, yn), (xv, yv) = result.names, result.values
-    ex, ey = _edges(xv), _edges(yv)
+    (ex, logx), (ey, logy) = _edges(xv), _edges(yv)
     cmap = mpl.colormaps["viridis"].with_extremes(bad="0.8")
     if measure == "rate":
         norm, clabel = Normalize(0.0, 1.0), r"measured rate $\rho$ per step"
@@ -534,24 +537,17 @@ def rate_map(
         norm, clabel = LogNorm(1e-12, 1e2, clip=True), r"final $f(x_T) - f^\star$"
 
     def masked(r):
-        z = np.abs(r.rate if measure == "rate" else r.loss)
-        with np.errstate(all="ignore"):
-            z = np.clip(z, 1e-300, None) if measure != "rate" else z
+        z = r.rate if measure == "rate" else np.clip(np.abs(r.loss), 1e-300, None)
         return np.ma.masked_where(r.diverged | ~np.isfinite(z), z)
 
     mesh = ax.pcolormesh(ex, ey, masked(result), cmap=cmap, norm=norm, shading="flat")
     fig.colorbar(mesh, ax=ax, label=clabel)
-    logx = np.all(ex > 0) and not np.allclose(np.diff(ex), ex[1] - ex[0])
-    ax.set(
-        xscale="log" if logx else "linear",
-        xlabel=xn,
-        ylabel=yn,
-        xlim=(ex[0], ex[-1]),
-        ylim=(ey[0], ey[-1]),
-    )
+    ax.set(xscale="log" if logx else "linear", yscale="log" if logy else "linear")
+    ax.set(xlabel=xn, ylabel=yn, xlim=(ex[0], ex[-1]), ylim=(ey[0], ey[-1]))
     handles = [Patch(color="0.8", label="diverged")]
     if boundary is not None:
-        handles += ax.plot(*boundary, color="white", lw=2, ls="--", label=boundary_label)
+        halo = [patheffects.withStroke(linewidth=3.5, foreground="white")]
+        handles += ax.plot(*boundary, "k--", lw=1.6, path_effects=halo, label=boundary_label)
     ax.legend(handles=handles, loc="upper right")
 
     def update(result=result, **_):
@@ -629,7 +625,7 @@ def inspector(terms, *, names=None, max_coords=4, ax=None, fig=None):
 
     Terms that stay positive (second moments, step sizes) get a log scale.
     """
-    names = [n for n in (names or terms) if n in terms]
+    names = [n for n in (names or terms) if n in terms and np.isfinite(terms[n]).any()]
     if ax is not None:
         raise ValueError("inspector draws several panels: pass fig=, not ax=")
     cols = 2 if len(names) > 3 else 1
