@@ -100,6 +100,7 @@ RC = {
     "figure.constrained_layout.use": True,
     "font.size": 9,
     "axes.titlesize": 10,
+    "axes.titley": 1.0,  # a fixed title position: placing it automatically is slow
     "axes.labelsize": 9,
     "legend.fontsize": 8,
     "legend.framealpha": 0.85,
@@ -630,9 +631,14 @@ def inspector(terms, *, names=None, max_coords=4, ax=None, fig=None):
         raise ValueError("inspector draws several panels: pass fig=, not ax=")
     cols = 2 if len(names) > 3 else 1
     rows = -(-len(names) // cols)
+    height = 1.6 * rows + 0.7
     if not fig.axes:  # a figure of our own: as tall as the panels need
-        fig.set_size_inches(RC["figure.figsize"][0], 1.6 * rows + 0.6)
-    axes = fig.subplots(rows, cols, sharex=True, squeeze=False).ravel()
+        fig.set_size_inches(RC["figure.figsize"][0], height)
+    # a fixed layout: constrained layout would cost most of the drawing time of many panels
+    fig.set_layout_engine("none")
+    box = dict(left=0.12, right=0.97, top=1 - 0.3 / height, bottom=0.75 / height)
+    grid = dict(hspace=0.6, wspace=0.4, **box)
+    axes = fig.subplots(rows, cols, sharex=True, squeeze=False, gridspec_kw=grid).ravel()
     for extra in axes[len(names) :]:
         extra.set_visible(False)
     coords = [_C["blue"], _C["vermillion"], _C["bluish green"], _C["orange"]]
@@ -648,7 +654,7 @@ def inspector(terms, *, names=None, max_coords=4, ax=None, fig=None):
     for a in axes[max(len(names) - cols, 0) : len(names)]:
         a.set_xlabel("step $t$")
     if names:
-        fig.legend(handles=lines[names[0]], loc="outside lower center", ncols=max_coords)
+        fig.legend(handles=lines[names[0]], loc="lower center", ncols=max_coords, frameon=False)
 
     def update(terms=terms, **_):
         changed = False
