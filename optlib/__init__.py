@@ -21,8 +21,11 @@ from optlib.adaptive import Adadelta, Adagrad, RMSprop, Rprop
 from optlib.sgd import SGD
 
 # second-order and quasi-Newton methods (newton.py)
+# isort: split
+from optlib.newton import BFGS, LBFGS, DiagonalNewton, Newton
 
 # problems and the runner (problems.py, runner.py)
+# isort: split
 from optlib import problems
 from optlib.runner import Trajectory, run
 

@@ -1,0 +1,316 @@
+r"""Newton's method and its cheaper relatives: BFGS, L-BFGS and a diagonal Newton step.
+
+These methods act on the last axis of ``x`` (the parameter vector); leading axes are a batch
+of independent trajectories. ``Newton`` and ``DiagonalNewton`` take the Hessian by keyword
+(``hess=``, shape ``(..., d, d)``); with ``line_search=True`` a method takes the objective
+``value=`` and chooses its step by :func:`backtracking`. ``optlib.run`` supplies both.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from optlib._base import Optimizer, check_grad, check_range
+
+__all__ = ["Newton", "BFGS", "LBFGS", "DiagonalNewton", "backtracking"]
+
+
+def _dot(a, b):
+    """Inner product over the last axis (a matrix product: fast for short vectors)."""
+    return (a * b) @ np.ones(a.shape[-1])
+
+
+def backtracking(value, x, g, p, alpha, c=1e-4, max_trials=30):
+    r"""Armijo backtracking along ``p``, for each trajectory: the step length ``alpha``.
+
+    Tries :math:`\alpha, \alpha/2, \alpha/4, \dots` and keeps the first with
+    :math:`f(x + \alpha p) \le f(x) + c\,\alpha\,g^\top p` (sufficient decrease, Armijo 1966).
+    ``alpha`` comes back broadcast to ``x.shape``; it is 0 where ``max_trials`` trials all
+    failed (the trajectory stays put). ``p`` should be a descent direction (:math:`g^\top p<0`).
+    """
+    alpha = np.array(np.broadcast_to(alpha, np.shape(x)), dtype=float)
+    f0 = value(x)
+    done = ~np.isfinite(f0) | ~np.isfinite(_dot(g, p))  # nothing to search on a broken trajectory
+    for _ in range(max_trials):
+        done |= value(x + alpha * p) <= f0 + c * _dot(g, alpha * p)
+        if done.all():
+            return alpha
+        alpha = np.where(done[..., None], alpha, alpha / 2)
+    return np.where(done[..., None], alpha, 0.0)
+
+
+def _check_hess(x, hess):
+    hess = np.asarray(hess, dtype=float)
+    d = np.shape(x)[-1]
+    if hess.shape[-2:] != (d, d):
+        raise ValueError(f"hess must have shape (..., {d}, {d}), got {hess.shape}")
+    return hess
+
+
+def _push(buf, item, keep):
+    """History ``buf`` (..., m, k) with its oldest row dropped and ``item`` appended, where keep."""
+    pushed = np.concatenate([buf[..., 1:, :], item[..., None, :]], axis=-2)
+    return np.where(keep[..., None], pushed, buf)
+
+
+def _check_bool(name, value):
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+class _LineSearch(Optimizer):
+    """Shared: the step length is ``lr``, or found by :func:`backtracking` from ``lr``."""
+
+    @property
+    def needs(self):
+        return ("value",) if self.line_search else ()
+
+    def _alpha(self, x, g, p, value, alpha):
+        if not self.line_search:
+            return np.broadcast_to(alpha, np.shape(x))
+        if value is None:
+            raise TypeError(f"{type(self).__name__}(line_search=True) needs value=, the objective")
+        return backtracking(value, x, g, p, alpha)
+
+    def step(self, x, g, state, **kw):
+        out = self.terms(x, g, state, **kw)
+        return out["x"], out["state"]
+
+
+class NewtonState(NamedTuple):
+    """Newton keeps no state between steps."""
+
+
+class Newton(_LineSearch):
+    r"""Newton's method, optionally damped or saddle-free.
+
+    .. math::
+        x_{t+1} = x_t - \eta\,(B_t + \lambda I)^{-1} g_t,\qquad
+        B_t = H_t \text{ or, saddle-free, } |H_t| = V |\Lambda| V^\top
+
+    with :math:`H_t = V \Lambda V^\top` the Hessian at :math:`x_t` (eigen-decomposition),
+    :math:`\eta` = ``lr`` (or the backtracking step from ``lr``), :math:`\lambda` = ``damping``.
+    Pure Newton (:math:`\eta = 1, \lambda = 0`) jumps to the stationary point of the local
+    quadratic model, so it solves a quadratic in one step, converges quadratically near a
+    minimum, and is attracted by saddles too. Replacing the eigenvalues by their absolute values
+    (Dauphin et al., 2014) keeps the step length of Newton but always descends. A zero
+    eigenvalue of :math:`B_t + \lambda I` gives an infinite step (which ``optlib.run`` flags).
+
+    References: Nocedal & Wright, *Numerical Optimization* (2006), ch. 3; Dauphin et al.,
+    "Identifying and attacking the saddle point problem in high-dimensional non-convex
+    optimization", NeurIPS 2014.
+    """
+
+    def __init__(self, lr=1.0, damping=0.0, saddle_free=False, line_search=False):
+        self.lr = check_range("lr", lr, 0, np.inf, low_open=True)
+        self.damping = check_range("damping", damping, 0)
+        self.saddle_free = _check_bool("saddle_free", saddle_free)
+        self.line_search = _check_bool("line_search", line_search)
+
+    @property
+    def needs(self):
+        return ("hess", "value") if self.line_search else ("hess",)
+
+    def init(self, x):
+        return NewtonState()
+
+    def terms(self, x, g, state, *, hess, value=None):
+        """``g``, ``eigenvalues`` (of the damped, possibly saddle-free matrix), ``direction``,
+        ``alpha``, ``update``, ``x``, ``state``."""
+        x = np.asarray(x, dtype=float)
+        g = check_grad(x, g)
+        w, V = np.linalg.eigh(_check_hess(x, hess))  # H = V diag(w) V^T
+        if self.saddle_free:
+            w = np.abs(w)  # |H| = V diag(|w|) V^T
+        w = w + self.damping  # B + lambda I = V diag(w + lambda) V^T
+        c = (np.swapaxes(V, -1, -2) @ g[..., None])[..., 0]  # V^T g: g in the eigenbasis
+        p = -(V @ (c / w)[..., None])[..., 0]  # p = -V diag(1 / w) V^T g
+        alpha = self._alpha(x, g, p, value, self.lr)
+        update = alpha * p
+        return dict(g=g, eigenvalues=w, direction=p, alpha=alpha, update=update,
+                    x=x + update, state=state)  # fmt: skip
+
+
+class BFGSState(NamedTuple):
+    H: np.ndarray  # inverse-Hessian approximation, (..., d, d)
+    x: np.ndarray  # previous iterate
+    g: np.ndarray  # previous gradient
+    t: np.ndarray  # steps taken
+
+
+class BFGS(_LineSearch):
+    r"""BFGS: a quasi-Newton method that learns the inverse Hessian from gradient differences.
+
+    With :math:`s = x_t - x_{t-1}`, :math:`y = g_t - g_{t-1}` and :math:`\rho = 1 / y^\top s`,
+
+    .. math::
+        H_t = (I - \rho s y^\top) H_{t-1} (I - \rho y s^\top) + \rho s s^\top,\qquad
+        x_{t+1} = x_t - \alpha_t H_t g_t
+
+    so that :math:`H_t y = s` (the secant condition) and :math:`H_t` stays symmetric positive
+    definite as long as :math:`y^\top s > 0`. Where :math:`y^\top s \le 0` (possible with a
+    backtracking rather than a Wolfe line search, or a fixed ``lr``) the update is skipped and
+    :math:`H_t = H_{t-1}`. :math:`H_0 = I`; :math:`\alpha_t` is ``lr`` or the backtracking step
+    from ``lr``. Cost: :math:`O(d^2)` memory and time per step.
+
+    References: Broyden (1970), Fletcher (1970), Goldfarb (1970), Shanno (1970); Nocedal &
+    Wright (2006), eq. (6.17) and Algorithm 6.1.
+    """
+
+    def __init__(self, lr=1.0, line_search=True):
+        self.lr = check_range("lr", lr, 0, np.inf, low_open=True)
+        self.line_search = _check_bool("line_search", line_search)
+
+    def init(self, x):
+        x = np.array(x, dtype=float)
+        H = np.zeros(x.shape + x.shape[-1:]) + np.eye(x.shape[-1])
+        return BFGSState(H, x, np.zeros_like(x), np.zeros((), dtype=int))
+
+    def terms(self, x, g, state, *, value=None):
+        """``g``, ``s``, ``y``, ``H`` (the updated inverse Hessian), ``direction``, ``alpha``,
+        ``update``, ``x``, ``state``."""
+        x = np.asarray(x, dtype=float)
+        g = check_grad(x, g)
+        s, y = x - state.x, g - state.g
+        ys = _dot(y, s)
+        rho = np.divide(1.0, ys, out=np.zeros_like(ys), where=(state.t > 0) & (ys > 0))
+        rho = rho[..., None, None]  # rho = 0 (a skipped update) leaves H exactly unchanged
+        L = np.eye(x.shape[-1]) - rho * s[..., :, None] * y[..., None, :]
+        H = L @ state.H @ np.swapaxes(L, -1, -2) + rho * s[..., :, None] * s[..., None, :]
+        p = -(H @ g[..., None])[..., 0]
+        alpha = self._alpha(x, g, p, value, self.lr)
+        update = alpha * p
+        new = BFGSState(H, x, g, state.t + 1)
+        return dict(g=g, s=s, y=y, H=H, direction=p, alpha=alpha, update=update,
+                    x=x + update, state=new)  # fmt: skip
+
+
+class LBFGSState(NamedTuple):
+    S: np.ndarray  # last m steps s_i, oldest first, (..., m, d); empty slots are zero
+    Y: np.ndarray  # the matching gradient differences y_i
+    rho: np.ndarray  # 1 / y_i^T s_i, (..., m, 1); 0 in empty slots
+    gamma: np.ndarray  # H_0 = gamma I, (..., 1)
+    s: np.ndarray  # the step taken last, x_t - x_{t-1}
+    g: np.ndarray  # the previous gradient
+    t: np.ndarray  # steps taken
+
+
+class LBFGS(_LineSearch):
+    r"""L-BFGS: BFGS from the last ``history_size`` pairs :math:`(s_i, y_i)`, never forming H.
+
+    The direction :math:`p = -H g` comes from the two-loop recursion (Nocedal & Wright,
+    Algorithm 7.4), with :math:`\rho_i = 1 / y_i^\top s_i` and :math:`H_0 = \gamma I`:
+
+    .. math::
+        q \leftarrow g;\quad a_i = \rho_i s_i^\top q,\ q \leftarrow q - a_i y_i
+        \ \text{(newest to oldest)};\quad r \leftarrow \gamma q;\quad
+        r \leftarrow r + (a_i - \rho_i y_i^\top r)\, s_i\ \text{(oldest to newest)};\quad
+        p = -r
+
+    with :math:`\gamma = s^\top y / y^\top y` of the newest pair (1 before the first one), then
+    :math:`x_{t+1} = x_t + \alpha_t p`, :math:`\alpha_t` = ``lr`` or the backtracking step
+    from ``lr``. As in ``torch.optim.LBFGS``, :math:`s` is the step actually taken and a pair is
+    stored only if :math:`y^\top s > 10^{-10}` (backtracking, unlike a Wolfe line search, does
+    not ensure it). ``first_step="torch"`` (the default) scales the very first step, taken
+    before any curvature is known, by :math:`\min(1, 1/\lVert g\rVert_1)` as torch does;
+    ``"lr"`` does not. ``LBFGS(lr, history_size=m, line_search=False)`` then reproduces
+    ``torch.optim.LBFGS(lr=lr, history_size=m, max_iter=1)`` iterate by iterate (one ``step``
+    per torch ``step``; torch's early exits on tiny gradients or changes aside).
+    Cost: :math:`O(md)` memory and time per step.
+
+    References: Nocedal, "Updating quasi-Newton matrices with limited storage", Math. Comp.
+    (1980); Liu & Nocedal, Math. Programming (1989).
+    """
+
+    def __init__(self, lr=1.0, history_size=10, line_search=True, first_step="torch"):
+        self.lr = check_range("lr", lr, 0, np.inf, low_open=True)
+        if not isinstance(history_size, int | np.integer) or history_size < 1:
+            raise ValueError(f"history_size must be an integer >= 1, got {history_size!r}")
+        self.history_size = np.int64(history_size)  # (a plain int breaks Optimizer.__repr__)
+        self.line_search = _check_bool("line_search", line_search)
+        if first_step not in ("lr", "torch"):
+            raise ValueError(f"first_step must be 'lr' or 'torch', got {first_step!r}")
+        self.first_step = first_step
+
+    def init(self, x):
+        x = np.asarray(x, dtype=float)
+        S = np.zeros(x.shape[:-1] + (self.history_size, x.shape[-1]))
+        batch = x.shape[:-1]
+        return LBFGSState(S, S.copy(), np.zeros(batch + (self.history_size, 1)),
+                          np.ones(batch + (1,)), np.zeros_like(x), np.zeros_like(x),
+                          np.zeros((), dtype=int))  # fmt: skip
+
+    def terms(self, x, g, state, *, value=None):
+        """``g``, ``s``, ``y``, ``gamma``, ``direction``, ``alpha``, ``update``, ``x``, ``state``."""
+        x = np.asarray(x, dtype=float)
+        g = check_grad(x, g)
+        s, y = state.s, g - state.g
+        ys = _dot(y, s)[..., None]
+        keep = (state.t > 0) & (ys > 1e-10)  # store the pair (s, y), forget the oldest
+        S, Y = _push(state.S, s, keep), _push(state.Y, y, keep)
+        rho = _push(state.rho, np.divide(1.0, ys, out=np.zeros_like(ys), where=keep), keep)
+        gamma = np.divide(ys, _dot(y, y)[..., None], out=state.gamma.copy(), where=keep)
+        a = [None] * self.history_size
+        q = g
+        for i in reversed(range(self.history_size)):  # newest to oldest; empty slots do nothing
+            a[i] = _dot(S[..., i, :], q)[..., None] * rho[..., i, :]
+            q = q - a[i] * Y[..., i, :]
+        r = gamma * q
+        for i in range(self.history_size):  # oldest to newest
+            b = _dot(Y[..., i, :], r)[..., None] * rho[..., i, :]
+            r = r + (a[i] - b) * S[..., i, :]
+        p = -r  # = -H g
+        alpha = self.lr
+        if self.first_step == "torch" and state.t == 0:
+            alpha = self.lr * np.minimum(1.0, 1.0 / np.sum(np.abs(g), axis=-1, keepdims=True))
+        alpha = self._alpha(x, g, p, value, alpha)
+        update = alpha * p
+        new = LBFGSState(S, Y, rho, gamma, update, g, state.t + 1)
+        return dict(g=g, s=s, y=y, gamma=gamma, direction=p, alpha=alpha, update=update,
+                    x=x + update, state=new)  # fmt: skip
+
+
+class DiagonalNewtonState(NamedTuple):
+    """The diagonal Newton step keeps no state."""
+
+
+class DiagonalNewton(Optimizer):
+    r"""Newton's step with the Hessian replaced by its diagonal (Becker & LeCun, 1988).
+
+    .. math::
+        x_{t+1} = x_t - \frac{\eta}{|\operatorname{diag} H_t| + \mu} \odot g_t
+
+    coordinate by coordinate: :math:`\eta` = ``lr``, :math:`\mu` = ``mu`` keeps the step bounded
+    where the curvature is small, and the absolute value keeps it downhill where the curvature is
+    negative. Costs what the diagonal costs (in a network, about one extra backward pass).
+    Exact for a quadratic with a diagonal Hessian (:math:`\mu = 0`), blind to rotated valleys.
+
+    References: Becker & LeCun, "Improving the convergence of back-propagation learning with
+    second order methods", Connectionist Models Summer School (1988); LeCun, Bottou, Orr &
+    Mueller, "Efficient BackProp" (1998).
+    """
+
+    needs = ("hess",)
+
+    def __init__(self, lr=1.0, mu=1e-2):
+        self.lr = check_range("lr", lr, 0, np.inf, low_open=True)
+        self.mu = check_range("mu", mu, 0)
+
+    def init(self, x):
+        return DiagonalNewtonState()
+
+    def terms(self, x, g, state, *, hess):
+        """``g``, ``h`` (the Hessian's diagonal), ``step_size``, ``update``, ``x``, ``state``."""
+        x = np.asarray(x, dtype=float)
+        g = check_grad(x, g)
+        h = np.diagonal(_check_hess(x, hess), axis1=-2, axis2=-1)
+        step_size = self.lr / (np.abs(h) + self.mu)
+        update = -step_size * g
+        return dict(g=g, h=h, step_size=step_size, update=update, x=x + update, state=state)
+
+    def step(self, x, g, state, **kw):
+        out = self.terms(x, g, state, **kw)
+        return out["x"], out["state"]
