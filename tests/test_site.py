@@ -1,15 +1,67 @@
-"""The book as a website: a strict Jupyter Book build (every notebook executed, no warning)."""
+"""The book as a website: a strict build, then every page as a reader gets it, with no internet.
 
+The book is built once (the module fixture `build`: every notebook executed, no warning). Then:
+
+- the built HTML: no page loads anything from another host (MathJax and the widget manager
+  are vendored in _static/vendor/), every internal link and #anchor resolves, and every image
+  has alt text or a caption;
+- a real browser (Debian's headless Chromium driven by playwright) opens every page from a
+  local server with the network cut off: no console error, no request to another host, every
+  equation typeset, every image loaded, every experiment's controls change the picture shown,
+  every embedded widget rendered. A screenshot of each page goes to test-artifacts/screenshots/.
+
+Without Chromium the browser tests skip, except in CI (CI=true), where they fail: .ci/run
+installs it. Keep every test of the built site in this module, so that pytest-xdist
+(--dist loadscope) runs them on one worker after the one build.
+"""
+
+import functools
+import hashlib
+import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
+import yaml
+from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
+VENDOR = ROOT / "_static" / "vendor"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# Lines of the build log that contain "WARNING" but are not problems of the book.
+BUILD_LOG_NOISE = (
+    # ipykernel >= 7 logs this when a kernel starts on TCP, which is how jupyter-cache and
+    # nbclient start it (on the loopback interface only); it is not a Sphinx warning.
+    "[IPKernelApp] WARNING | Kernel is running over TCP without encryption.",
+)
+
+# Console errors that are allowed: (regular expression, why it is harmless). Anything else in
+# the console fails the test. Empty: the errors a Jupyter Book 1 site logs were fixed where they
+# arise instead: scripts written twice and vendored scripts loaded on every page
+# (tools/page_scripts.py), the theme's empty default colour mode (html_context in _config.yml),
+# and the widget manager calling MathJax 2's API (_static/widgets-mathjax3.js).
+CONSOLE_ALLOWED = []
+
+# Requests to other hosts that are allowed (regular expressions on the URL). None: the site
+# must work with no internet.
+EXTERNAL_ALLOWED = []
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +73,40 @@ def build():
     return proc
 
 
+@pytest.fixture(scope="module")
+def built(build):
+    """The built site, or a failure that points at the build's log."""
+    if build.returncode != 0:
+        pytest.fail("the book did not build: see test_strict_build_passes_without_warnings")
+    return HTML
+
+
+def build_warnings(log):
+    ansi = re.compile(r"\x1b\[[0-9;]*m")
+    lines = [ansi.sub("", line) for line in log.splitlines()]
+    return [
+        line
+        for line in lines
+        if ("WARNING" in line or "ERROR" in line) and not line.startswith(BUILD_LOG_NOISE)
+    ]
+
+
 @pytest.mark.book
 def test_strict_build_passes_without_warnings(build):
     log = build.stdout + build.stderr
-    warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
     assert build.returncode == 0, log[-5000:]
+    warnings = build_warnings(log)
     assert not warnings, "\n".join(warnings)
     assert (HTML / "index.html").exists()
+
+
+def test_build_log_filter_keeps_real_warnings():
+    log = (
+        "[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All ...\n"
+        "/book/chapters/02_sgd.ipynb:12: WARNING: undefined label: 'sgd-update'\n"
+        "\x1b[91mERROR: something\x1b[39;49;00m\n"
+    )
+    assert len(build_warnings(log)) == 2
 
 
 @pytest.mark.book
@@ -35,3 +114,541 @@ def test_every_chapter_became_a_page(build):
     assert build.returncode == 0, (build.stdout + build.stderr)[-3000:]
     for nb in sorted((ROOT / "chapters").glob("*.ipynb")):
         assert (HTML / "chapters" / f"{nb.stem}.html").exists(), nb.name
+
+
+# --- the built HTML, read as files -----------------------------------------------------------
+
+
+def pages():
+    """Every HTML page of the site, as paths relative to _build/html."""
+    skip = ("_static", "_sources", "_images")
+    return sorted(
+        p.relative_to(HTML)
+        for p in HTML.rglob("*.html")
+        if p.relative_to(HTML).parts[0] not in skip
+    )
+
+
+@functools.cache
+def soup(path):
+    return BeautifulSoup((HTML / path).read_text(encoding="utf-8"), "html.parser")
+
+
+# attributes through which a page loads a resource (an ordinary <a href> is a link, not one)
+RESOURCE_ATTRS = {
+    "script": ["src"],
+    "img": ["src", "srcset"],
+    "source": ["src", "srcset"],
+    "iframe": ["src"],
+    "video": ["src", "poster"],
+    "audio": ["src"],
+    "embed": ["src"],
+    "object": ["data"],
+    "input": ["src"],
+}
+RESOURCE_LINK_RELS = {"stylesheet", "preload", "modulepreload", "prefetch", "icon", "manifest"}
+CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:https?:)?//[^'")\s]+)""")
+
+
+def is_external(url):
+    return url.strip().startswith(("http://", "https://", "//"))
+
+
+def resources(doc):
+    """(tag, URL) of every resource a parsed page loads through its markup, inline CSS included."""
+    found = []
+    for tag, attrs in RESOURCE_ATTRS.items():
+        for el in doc.find_all(tag):
+            for attr in attrs:
+                for item in el.get(attr, "").split(",") if attr == "srcset" else [el.get(attr)]:
+                    if item and item.strip():
+                        found.append((tag, item.split()[0]))
+    for el in doc.find_all("link", href=True):
+        if RESOURCE_LINK_RELS & set(el.get("rel", [])):
+            found.append(("link", el["href"]))
+    for el in doc.find_all(style=True):
+        found += [("style attribute", url) for url in CSS_URL.findall(el["style"])]
+    for el in doc.find_all("style"):
+        found += [("style", url) for url in CSS_URL.findall(el.get_text())]
+    return found
+
+
+@pytest.mark.book
+def test_no_page_loads_anything_from_another_host(built):
+    bad = [
+        f"{page}: <{tag}> {url}"
+        for page in pages()
+        for tag, url in resources(soup(page))
+        if is_external(url)
+    ]
+    for css in sorted((HTML / "_static").rglob("*.css")):
+        text = re.sub(
+            r"/\*.*?\*/", "", css.read_text(encoding="utf-8", errors="replace"), flags=re.S
+        )
+        bad += [f"{css.relative_to(HTML)}: {url}" for url in CSS_URL.findall(text)]
+    assert not bad, "resources from other hosts:\n" + "\n".join(bad)
+
+
+@pytest.mark.book
+def test_each_page_loads_its_scripts_once_and_the_vendored_ones_where_needed(built):
+    bad = []
+    for page in pages():
+        doc = soup(page)
+        srcs = [urlsplit(el["src"]).path for el in doc.find_all("script", src=True)]
+        # inline scripts of the page's head (an output may repeat its own, e.g. a player's)
+        inline = [
+            el.get_text() for el in (doc.head or doc).find_all("script", src=False) if el.get_text()
+        ]
+        bad += [f"{page}: {src} twice" for src in set(srcs) if srcs.count(src) > 1]
+        bad += [f"{page}: an inline script twice" for body in set(inline) if inline.count(body) > 1]
+        has_math = bool(doc.select(".math"))
+        has_widgets = bool(doc.find("script", type="application/vnd.jupyter.widget-state+json"))
+        mathjax = any(src.endswith("vendor/mathjax/tex-svg-full.js") for src in srcs)
+        widgets = any(src.endswith("vendor/jupyter-widgets/embed.js") for src in srcs)
+        if has_math and not mathjax:  # Sphinx also loads it on pages whose toctree has math
+            bad.append(f"{page}: has math but does not load MathJax")
+        if widgets != has_widgets:
+            bad.append(f"{page}: widget manager {'loaded' if widgets else 'missing'}")
+    assert not bad, "\n".join(bad)
+
+
+def test_resource_scan_finds_external_resources():
+    doc = BeautifulSoup(
+        '<script src="https://cdn.example.org/x.js"></script><a href="https://doi.org/1">paper</a>'
+        '<link rel="stylesheet" href="//fonts.example.org/css"><img src="_images/a.png">'
+        "<style>@import 'https://fonts.example.org/f.css';</style>"
+        '<img srcset="a.png 1x, https://img.example.org/b.png 2x">',
+        "html.parser",
+    )
+    assert [url for _, url in resources(doc) if is_external(url)] == [
+        "https://cdn.example.org/x.js",
+        "https://img.example.org/b.png",
+        "//fonts.example.org/css",
+        "https://fonts.example.org/f.css",
+    ]
+
+
+def anchors(path):
+    doc = soup(path)
+    return {el["id"] for el in doc.find_all(id=True)} | {
+        el["name"] for el in doc.find_all("a", attrs={"name": True})
+    }
+
+
+def refresh_target(page):
+    """Where a <meta http-equiv="refresh"> page sends the reader, or None."""
+    for meta in soup(page).find_all("meta", attrs={"http-equiv": re.compile("refresh", re.I)}):
+        match = re.search(r"url=(.+)$", meta.get("content", ""), re.I)
+        if match:
+            return match.group(1).strip()
+    return None
+
+
+def link_targets(page):
+    """Every URL the page links to or loads, internal or not."""
+    doc = soup(page)
+    urls = [el["href"] for el in doc.find_all(["a", "link", "area"], href=True)]
+    urls += [url for _, url in resources(doc)]
+    return urls + [refresh_target(page)] if refresh_target(page) else urls
+
+
+def broken_link(page, url):
+    """Why an internal ``url`` on ``page`` does not resolve, or None (also for external ones)."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or url.startswith("#") and len(url) == 1:
+        return None  # another host, mailto:, data:, javascript:, or a bare "#" button
+    target = (HTML / page).parent / unquote(parts.path) if parts.path else HTML / page
+    target = target.resolve()
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_relative_to(HTML.resolve()):
+        return f"{url}: outside the site"
+    if not target.exists():
+        return f"{url}: no such file"
+    fragment = unquote(parts.fragment)
+    if fragment and target.suffix == ".html":
+        if fragment not in anchors(target.relative_to(HTML.resolve())):
+            return f"{url}: no id {fragment!r} in {target.relative_to(HTML.resolve())}"
+    return None
+
+
+@pytest.mark.book
+def test_every_internal_link_and_reference_resolves(built):
+    bad = []
+    for page in pages():
+        for url in set(link_targets(page)):
+            why = broken_link(page, url)
+            if why:
+                bad.append(f"{page}: {why}")
+    assert not bad, "broken links:\n" + "\n".join(sorted(bad))
+
+
+@pytest.mark.book
+def test_link_checker_sees_broken_links(built):
+    page = Path("intro.html")
+    assert broken_link(page, "notation.html") is None
+    assert broken_link(page, "https://example.org/nowhere.html") is None
+    assert "no such file" in broken_link(page, "no-such-page.html")
+    assert "no id" in broken_link(page, "notation.html#no-such-anchor")
+
+
+def image_problem(img):
+    """Why an <img> lacks a text alternative, or None. A file name is not alt text (it is what
+    Sphinx puts there when a notebook output has none)."""
+    alt = (img.get("alt") or "").strip()
+    src = img.get("src", "")
+    if alt and alt != src and not re.fullmatch(r"\S+\.(png|jpe?g|gif|svg|webp)", alt, re.I):
+        return None
+    figure = img.find_parent("figure")
+    caption = figure.find("figcaption") if figure else None
+    if caption and caption.get_text(strip=True):
+        return None
+    shown = src if not src.startswith("data:") else src[:40] + "..."
+    return f"<img src={shown!r} alt={alt!r}>: no alt text and no <figure> caption"
+
+
+@pytest.mark.book
+def test_every_image_has_alt_text_or_a_caption(built):
+    bad = [
+        f"{page}: {why}"
+        for page in pages()
+        for img in soup(page).find_all("img")
+        if (why := image_problem(img))
+    ]
+    assert not bad, "images without a text alternative:\n" + "\n".join(bad)
+
+
+def test_image_rule():
+    def img(markup):
+        return BeautifulSoup(markup, "html.parser").find("img")
+
+    assert image_problem(img('<img src="a.png" alt="Paths of SGD and Adam">')) is None
+    assert image_problem(img('<img src="a.png" alt="">'))
+    assert image_problem(img('<img src="../_images/a.png" alt="../_images/a.png">'))
+    assert image_problem(img('<img src="x" alt="abc123.png">'))
+    captioned = '<figure><img src="a.png" alt=""><figcaption>Loss curves</figcaption></figure>'
+    assert image_problem(img(captioned)) is None
+
+
+# --- the vendored assets ---------------------------------------------------------------------
+
+
+def vendored():
+    """(path, bytes, sha256) rows of the table in _static/vendor/README.md."""
+    rows = re.findall(
+        r"^\| `([^`]+)` \| `[^`]+` \| (\d+) \| `([0-9a-f]{64})` \|$",
+        (VENDOR / "README.md").read_text(),
+        re.M,
+    )
+    return [(path, int(size), digest) for path, size, digest in rows]
+
+
+def test_vendored_assets_match_their_manifest_and_have_licences():
+    rows = vendored()
+    assert rows, "no table in _static/vendor/README.md"
+    for path, size, digest in rows:
+        data = (VENDOR / path).read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (size, digest), path
+    listed = {path for path, _, _ in rows} | {"README.md"}
+    on_disk = {p.relative_to(VENDOR).as_posix() for p in VENDOR.rglob("*") if p.is_file()}
+    assert on_disk == listed, "files in _static/vendor/ and its README.md differ"
+    for folder in {Path(path).parent for path in listed if "/" in path}:
+        assert list((VENDOR / folder).glob("LICENSE*")), f"no licence in _static/vendor/{folder}"
+
+
+def test_config_serves_mathjax_and_the_widget_manager_from_the_site():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
+    scripts = [config["mathjax_path"], *config["nb_ipywidgets_js"]]
+    for script in scripts:
+        assert not is_external(script), script
+        assert (ROOT / "_static" / script).is_file(), script
+
+
+# --- the site in a real browser, with no network ---------------------------------------------
+
+
+def chromium_or_skip():
+    """Playwright's sync API, or skip (fail in CI) when it or Chromium is missing."""
+    missing = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing = "playwright is not installed (pip install -r requirements-dev.txt)"
+    if not missing and not os.access(CHROMIUM, os.X_OK):
+        missing = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{missing}: CI must run the browser tests")
+        pytest.skip(missing)
+    return sync_playwright
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built):
+    """A local web server for the built site, on a free port of 127.0.0.1."""
+    handler = functools.partial(QuietHandler, directory=str(built))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+WAIT_FOR_MATH = """async () => {
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+        await MathJax.startup.promise;
+    }
+    await document.fonts.ready;
+}"""
+
+WIDGETS_RENDERED = """() => [...document.querySelectorAll(
+        'script[type="application/vnd.jupyter.widget-view+json"]')].every(s => {
+    const area = s.previousElementSibling;
+    return area && area.classList.contains('widget-subarea') && area.children.length > 0;
+})"""
+
+INSPECT = """async () => {
+    const skip = 'pre, code, script, style, textarea, mjx-container, .highlight';
+    const math = [...document.querySelectorAll('.math')];
+    const untypeset = math.filter(el => !el.querySelector('mjx-container'))
+        .map(el => el.textContent.trim().slice(0, 80));
+    const mathErrors = [...document.querySelectorAll('mjx-merror, [data-mjx-error]')]
+        .map(el => el.getAttribute('data-mjx-error') || el.textContent.slice(0, 80));
+    const raw = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode;
+        if (node.parentElement.closest(skip)) continue;
+        if (/\\$\\$|\\\\\\(|\\\\\\[/.test(node.nodeValue)) raw.push(node.nodeValue.trim().slice(0, 80));
+    }
+    const images = [...document.images];
+    images.forEach(img => { img.loading = 'eager'; });
+    await Promise.all(images.map(img => img.decode().catch(() => null)));
+    const unloaded = images.filter(img => !(img.complete && img.naturalWidth > 0))
+        .map(img => (img.getAttribute('src') || '').slice(0, 80));
+    const views = document.querySelectorAll(
+        'script[type="application/vnd.jupyter.widget-view+json"]').length;
+    const widgetErrors = [...document.querySelectorAll('.widget-subarea')]
+        .filter(el => el.querySelector('.jupyter-widgets-error-widget')
+                      || /Error displaying widget/.test(el.textContent)).length;
+    return {math: math.length, typeset: document.querySelectorAll('mjx-container').length,
+            untypeset, mathErrors, raw, images: images.length, unloaded, views, widgetErrors,
+            players: document.querySelectorAll('.optlib-player').length};
+}"""
+
+SET_VALUE = """(el, v) => {
+    el.value = v;
+    el.dispatchEvent(new Event('input', {bubbles: true}));
+}"""
+
+PICTURE = """async root => {
+    const bg = root.querySelector('img.optlib-bg'), fg = root.querySelector('img.optlib-frame');
+    await Promise.all([bg, fg].map(img => img && img.decode().catch(() => null)));
+    return {frame: root.getAttribute('data-frame'), src: (bg ? bg.src : '') + (fg ? fg.src : ''),
+            loaded: [bg, fg].every(img => !img || (img.complete && img.naturalWidth > 0))};
+}"""
+
+
+def exercise_player(page, index):
+    """Move every control of the `index`-th static player as a reader would; return problems.
+
+    The player's markup is documented in optlib/interact.py: div.optlib-player[data-frame]
+    with img.optlib-bg + img.optlib-frame, controls .optlib-input (range or select) and
+    button.optlib-play."""
+    root = page.locator(".optlib-player").nth(index)
+    problems = []
+    if root.get_attribute("data-ready") != "1":
+        return [f"player {index}: its script did not run (no data-ready)"]
+    controls = root.locator(".optlib-input")
+    for k in range(controls.count()):
+        control = controls.nth(k)
+        name = control.get_attribute("name")
+        before = root.evaluate(PICTURE)
+        if control.evaluate("el => el.tagName") == "SELECT":
+            start = control.input_value()
+            options = control.locator("option")
+            values = [options.nth(i).get_attribute("value") for i in range(options.count())]
+            moves = [functools.partial(control.select_option, v) for v in values if v != start]
+            restore = functools.partial(control.select_option, start)
+        else:  # a range slider: the keyboard moves it to either end
+            start = control.input_value()
+            moves = [
+                functools.partial(control.press, key)
+                for key, end in (("End", control.get_attribute("max")), ("Home", "0"))
+                if end != start
+            ]
+
+            restore = functools.partial(control.evaluate, SET_VALUE, start)
+
+        changed = False
+        for move in moves:
+            move()
+            after = root.evaluate(PICTURE)
+            if not after["loaded"]:
+                problems.append(f"player {index}, control {name!r}: an image failed to load")
+            if after["frame"] != before["frame"] and after["src"] != before["src"]:
+                changed = True
+                break
+        if moves and not changed:
+            problems.append(
+                f"player {index}, control {name!r}: moving it left the picture as it was"
+            )
+        restore()
+    buttons = root.locator("button.optlib-play")
+    for k in range(buttons.count()):
+        button = buttons.nth(k)
+        before = root.evaluate(PICTURE)["frame"]
+        button.click()
+        interval = int(button.get_attribute("data-interval") or 200)
+        try:
+            page.wait_for_function(
+                "([root, f]) => root.getAttribute('data-frame') !== f",
+                arg=[root.element_handle(), before],
+                timeout=interval * 10 + 2000,
+            )
+        except Exception:
+            problems.append(f"player {index}: Play did not advance the frame")
+        if button.get_attribute("aria-pressed") != "true":
+            problems.append(f"player {index}: Play did not set aria-pressed")
+        button.click()  # pause
+    return problems
+
+
+@pytest.fixture(scope="module")
+def visits(server):
+    """Open every page in headless Chromium with the network cut off; what each one showed."""
+    sync_playwright = chromium_or_skip()
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+    results = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        external = []
+
+        def only_local(route):
+            url = route.request.url
+            if urlsplit(url).hostname == "127.0.0.1":
+                route.continue_()
+            else:
+                external.append(url)
+                route.abort()
+
+        context.route("**/*", only_local)
+        for path in pages():
+            page = context.new_page()
+            seen = {"console": [], "errors": [], "failed": []}
+            page.on(
+                "console",
+                lambda msg, seen=seen: (
+                    seen["console"].append(msg.text) if msg.type == "error" else None
+                ),
+            )
+            page.on("pageerror", lambda err, seen=seen: seen["errors"].append(str(err)))
+            page.on(
+                "response",
+                lambda r, seen=seen: (
+                    seen["failed"].append(f"{r.status} {r.url}") if r.status >= 400 else None
+                ),
+            )
+            del external[:]
+            page.goto(f"{server}/{path.as_posix()}", wait_until="load")
+            target = refresh_target(path)
+            if target:  # a redirect page (index.html): check where it leads
+                page.wait_for_url(f"{server}/{(path.parent / target).as_posix()}")
+                page.wait_for_load_state("load")
+            page.evaluate(WAIT_FOR_MATH)
+            widgets_ok = True
+            if page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count():
+                try:
+                    page.wait_for_function(WIDGETS_RENDERED, timeout=15000)
+                except Exception:
+                    widgets_ok = False
+            seen.update(page.evaluate(INSPECT))
+            seen["widgets_ok"] = widgets_ok
+            shot = SCREENSHOTS / (path.with_suffix("").as_posix().replace("/", "__") + ".png")
+            page.screenshot(path=str(shot), full_page=True)  # as loaded, before any control moves
+            seen["screenshot"] = shot
+            seen["player_problems"] = [
+                p for i in range(seen["players"]) for p in exercise_player(page, i)
+            ]
+            seen["external"] = list(external)
+            results[path] = seen
+            page.close()
+        browser.close()
+    return results
+
+
+def allowed(text, patterns):
+    return any(re.search(pattern, text) for pattern, _why in patterns)
+
+
+@pytest.mark.browser
+def test_every_page_opens_without_console_errors(visits):
+    bad = [
+        f"{path}: {text}"
+        for path, seen in visits.items()
+        for text in seen["console"] + seen["errors"]
+        if not allowed(text, CONSOLE_ALLOWED)
+    ]
+    bad += [f"{path}: HTTP {r}" for path, seen in visits.items() for r in seen["failed"]]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.browser
+def test_no_page_needs_the_internet(visits):
+    bad = [
+        f"{path}: {url}"
+        for path, seen in visits.items()
+        for url in seen["external"]
+        if not allowed(url, [(p, "") for p in EXTERNAL_ALLOWED])
+    ]
+    assert not bad, "requests to other hosts (blocked):\n" + "\n".join(bad)
+
+
+@pytest.mark.browser
+def test_every_equation_is_typeset(visits):
+    bad = []
+    for path, seen in visits.items():
+        bad += [f"{path}: not typeset: {m}" for m in seen["untypeset"]]
+        bad += [f"{path}: TeX error: {m}" for m in seen["mathErrors"]]
+        bad += [f"{path}: raw TeX left in the text: {m}" for m in seen["raw"]]
+        if seen["math"] and not seen["typeset"]:
+            bad.append(f"{path}: has math but MathJax typeset nothing")
+    assert not bad, "\n".join(bad)
+    assert any(seen["typeset"] for seen in visits.values()), "no page has any typeset math"
+
+
+@pytest.mark.browser
+def test_every_image_loads(visits):
+    bad = [f"{path}: {src}" for path, seen in visits.items() for src in seen["unloaded"]]
+    assert not bad, "images that did not load:\n" + "\n".join(bad)
+
+
+@pytest.mark.browser
+def test_every_experiment_responds_to_its_controls(visits):
+    bad = [f"{path}: {p}" for path, seen in visits.items() for p in seen["player_problems"]]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.browser
+def test_every_embedded_widget_renders(visits):
+    bad = [
+        f"{path}: {seen['views']} widget views, {seen['widgetErrors']} errors"
+        for path, seen in visits.items()
+        if not seen["widgets_ok"] or seen["widgetErrors"]
+    ]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.browser
+def test_a_screenshot_of_every_page(visits):
+    assert set(visits) == set(pages())
+    for seen in visits.values():
+        assert seen["screenshot"].stat().st_size > 0
