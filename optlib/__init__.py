@@ -13,20 +13,20 @@ live in ``optlib.viz`` and ``optlib.interact`` (they need matplotlib and ipywidg
 the core needs NumPy alone.
 """
 
+from optlib import problems
 from optlib._base import Optimizer, check_grad, check_range
-
-# first-order optimizers (sgd.py, adaptive.py, adam.py)
-from optlib.adam import Adam, Adamax, AdamW, AMSGrad, NAdam
-from optlib.adaptive import Adadelta, Adagrad, RMSprop, Rprop
+from optlib.adam import Adam, Adamax, AdamW, AMSGrad, NAdam  # the Adam family
+from optlib.adaptive import Adadelta, Adagrad, RMSprop, Rprop  # per-coordinate step sizes
+from optlib.newton import BFGS, LBFGS, DiagonalNewton, Newton  # second-order, quasi-Newton
+from optlib.runner import Trajectory, run
 from optlib.sgd import SGD
 
-# second-order and quasi-Newton methods (newton.py)
-# isort: split
-from optlib.newton import BFGS, LBFGS, DiagonalNewton, Newton
-
-# problems and the runner (problems.py, runner.py)
-# isort: split
-from optlib import problems
-from optlib.runner import Trajectory, run
+__all__ = [
+    "SGD", "Adagrad", "RMSprop", "Adadelta", "Rprop",
+    "Adam", "AdamW", "Adamax", "NAdam", "AMSGrad",
+    "Newton", "BFGS", "LBFGS", "DiagonalNewton",
+    "run", "Trajectory", "problems",
+    "Optimizer", "check_range", "check_grad",
+]  # fmt: skip
 
 __version__ = "0.1.0"
