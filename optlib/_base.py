@@ -69,7 +69,12 @@ class Optimizer:
 
 
 def _short(v):
-    a = np.asarray(v) if not isinstance(v, (str, bool, type(None))) else None
-    if a is not None and a.ndim > 0:
+    """A short repr of a hyperparameter: scalars as numbers, arrays by shape, tuples item-wise."""
+    if isinstance(v, tuple):
+        return "(" + ", ".join(_short(item) for item in v) + ")"
+    if isinstance(v, (str, bool, type(None))):
+        return repr(v)
+    a = np.asarray(v)
+    if a.ndim > 0:
         return f"<array {a.shape}>"
-    return repr(v.item() if a is not None and a.dtype.kind in "fiub" and a.ndim == 0 else v)
+    return repr(a.item()) if a.dtype.kind in "fiub" else repr(v)
