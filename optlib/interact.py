@@ -371,7 +371,8 @@ class Experiment:
 
             if self.drawing is None:
                 self.show()
-            self._image = W.Image(value=self.png(), format="png")
+            w, h = self.fig.canvas.get_width_height()
+            self._image = W.Image(value=self.png(), format="png", width=w, height=h)
             self._error = W.HTML()
             self._inputs, rows = {}, []
             for name, c in self.controls.items():

@@ -203,6 +203,7 @@ def test_divergence_at_the_extreme_is_shown_not_raised():
 def test_live_view_redraws_on_a_slider_move_and_reports_errors():
     e = make()
     w = e.widget  # builds headless
+    assert (e._image.width, e._image.height) == ("600", "380")  # shown at its pixel size
     before = e._image.value
     e._inputs["lr"].value = 0
     assert e._image.value != before and e._error.value == ""
