@@ -285,8 +285,7 @@ class DiagonalNewton(Optimizer):
 
     coordinate by coordinate: :math:`\eta` = ``lr``, :math:`\mu` = ``mu`` keeps the step bounded
     where the curvature is small, and the absolute value keeps it downhill where the curvature is
-    negative. Costs what the diagonal costs (in a network, about one extra backward pass).
-    Exact for a quadratic with a diagonal Hessian (:math:`\mu = 0`), blind to rotated valleys.
+    negative. Exact for a quadratic with a diagonal Hessian (:math:`\mu = 0`), blind to rotated valleys.
 
     References: Becker & LeCun, "Improving the convergence of back-propagation learning with
     second order methods", Connectionist Models Summer School (1988); LeCun, Bottou, Orr &

@@ -94,7 +94,9 @@ def test_metadata(problem):
 def test_known_values():
     np.testing.assert_allclose(problems.rosenbrock().value(np.array([-1.2, 1.0])), 24.2)
     np.testing.assert_allclose(problems.beale().value(np.array([1.0, 1.5])), 41.25)
-    np.testing.assert_allclose(problems.beale().grad(np.array([0.0, 1.0])), 0.0)  # Beale's saddle
+    beale_saddle = np.array([0.0, 1.0])
+    np.testing.assert_allclose(problems.beale().grad(beale_saddle), 0.0)
+    assert np.prod(np.linalg.eigvalsh(problems.beale().hess(beale_saddle))) < 0
     np.testing.assert_allclose(problems.himmelblau().value(np.array([0.0, 0.0])), 170.0)
     p = problems.saddle()
     np.testing.assert_array_equal(p.grad(np.zeros(2)), 0.0)

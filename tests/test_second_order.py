@@ -59,6 +59,12 @@ def test_newton_is_attracted_by_a_saddle_and_saddle_free_newton_escapes():
     np.testing.assert_allclose(free.final, [0.0, 1.0], atol=1e-12)
     assert np.all(np.diff(free.losses) <= 0)  # |H| is positive definite: always downhill
     np.testing.assert_allclose(free.final_loss, p.minimum)
+    # |H| flips the sign of the step along negative curvature and keeps its length
+    x, g, H = x0, p.grad(x0), p.hess(x0)
+    newton = Newton().terms(x, g, (), hess=H)["direction"]
+    free_dir = Newton(saddle_free=True).terms(x, g, (), hess=H)["direction"]
+    np.testing.assert_allclose(free_dir, newton * [1.0, -1.0])
+    assert g[1] * free_dir[1] < 0 < g[1] * newton[1]  # along y, Newton climbs towards the saddle
 
 
 def test_newton_with_line_search_and_damping_reach_the_rosenbrock_minimum():
@@ -262,9 +268,14 @@ def test_bad_hyperparameters_raise(make, name):
 
 def test_run_with_newton_diverging_is_quiet():
     p = problems.saddle()
-    x0 = np.array([[0.5, 0.1], [0.3, 1 / np.sqrt(3)]])  # second: fyy = 3y^2 - 1 ~ 0
+    x0 = np.array([[0.5, 0.1], [0.3, 1 / np.sqrt(3)]])  # second: fyy = 3y^2 - 1 ~ 2e-16
+    quartic = problems.Problem("quartic", 2, lambda x: np.sum(x**4, -1), lambda x: 4 * x**3,
+                               lambda x: 12 * x[..., None] ** 2 * np.eye(2), np.zeros((1, 2)), 0.0,
+                               None, np.array([0.0, 1.0]), "f = x^4 + y^4")  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        tr = optlib.run(Newton(), p, x0, 5)
-        optlib.run(DiagonalNewton(mu=0.0), p, x0, 5)
-    assert not tr.diverged[0]
+        for opt in [Newton(), DiagonalNewton(mu=0.0)]:
+            tr = optlib.run(opt, p, x0, 5)
+            np.testing.assert_array_equal(tr.diverged_at, [-1, 1])  # a huge step: |x| > 1e6
+        tr = optlib.run(Newton(), quartic, quartic.x0, 3)  # H = diag(0, 12): 0 / 0 at step 1
+        assert tr.diverged_at == 1
