@@ -61,20 +61,19 @@ def original(path):
 
 
 def leaks(orig, stud):
-    """Solution text of ``orig`` found in ``stud``: whole cells, then every non-trivial line
-    that occurs only in solution cells of the original."""
-    kept = [c.source for c in orig.cells if not is_solution(c)]
-    kept_lines = {line.strip() for src in kept for line in src.splitlines()}
+    """Solution text of ``orig`` found in ``stud``: whole solution cells, then each line of
+    them (8 characters or more), unless the same text also stands outside the solutions."""
+    kept = "\n".join(c.source for c in orig.cells if not is_solution(c))
     text = "\n".join(c.source for c in stud.cells)
     found = []
     for cell in filter(is_solution, orig.cells):
         body = cell.source.strip()
-        if body and body in text and not any(body in src for src in kept):
+        if body and body in text and body not in kept:
             found.append(body)
             continue
         for line in cell.source.splitlines():
             s = line.strip()
-            if len(s) >= 8 and s not in kept_lines and s in text:
+            if len(s) >= 8 and s in text and s not in kept:
                 found.append(s)
     return found
 
