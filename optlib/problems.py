@@ -245,7 +245,8 @@ def breast_cancer():
     with open(path) as f:
         n, d = (int(k) for k in f.readline().split(",")[:2])
     data = np.loadtxt(path, delimiter=",", skiprows=1)
-    assert data.shape == (n, d + 1), f"unexpected shape {data.shape} in {path}"
+    if data.shape != (n, d + 1):
+        raise ValueError(f"{path}: expected {n} rows of {d} features and a label")
     X, y = data[:, :d], data[:, d]
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     X.flags.writeable = y.flags.writeable = False
