@@ -171,7 +171,7 @@ class Experiment:
         self.fig = viz.figure(figsize)
         self.drawing = self._bg = None
         self._html = self._widget = None
-        self.timings, self.stats = {}, {}
+        self.timings, self.stats, self.warnings = {}, {}, []
 
     # --- state --------------------------------------------------------------------------
 
@@ -245,18 +245,15 @@ class Experiment:
         return viz.png(self.rgba())
 
     def check(self):
-        """Compute and draw at both ends of every control (others at their default), with
-        warnings as errors; then return to the default state. Returns the states checked."""
-        checked = []
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            for name, c in self.controls.items():
-                for i in sorted({0, len(c.values) - 1}):
-                    self.show(**{name: i})
-                    self.rgba()
-                    checked.append((name, c.labels[i]))
-        self.show()
-        return checked
+        """Raise unless every state (all combinations of slider values, the extremes among
+        them) was computed and drawn without a warning; return the number of states.
+
+        The states are those of the static page, so once it is built this costs nothing.
+        """
+        self.html()
+        if self.warnings:
+            raise AssertionError(f"{len(self.warnings)} warnings, the first: {self.warnings[0]}")
+        return self.stats["frames"]
 
     # --- static HTML ---------------------------------------------------------------------
 
@@ -265,6 +262,26 @@ class Experiment:
         if self._html is not None:
             return self._html
         t0 = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self._html = self._precompute()
+        self.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
+        if self.warnings:  # one summary, not a flood
+            warnings.warn(
+                f"{len(caught)} warnings while precomputing, the first: {self.warnings[0]}",
+                stacklevel=2,
+            )
+        self.timings["static_s"] = time.perf_counter() - t0
+        if len(self._html) > BUDGET:
+            warnings.warn(
+                f"static experiment is {len(self._html) / 1e6:.2f} MB (budget "
+                f"{BUDGET / 1e6:.1f} MB): use fewer slider values",
+                stacklevel=2,
+            )
+        return self._html
+
+    def _precompute(self):
+        """Compute and draw every state; the player's HTML."""
         strides = self._strides()
         # dropdowns vary slowest: each of their values redraws the background once
         names = sorted(self.controls, key=lambda n: self.controls[n].kind != "dropdown")
@@ -283,21 +300,14 @@ class Experiment:
                 overlays.setdefault(ov, len(overlays)),
             ]
         self.show()
-        self._html = self._player(list(backgrounds), list(overlays), frames)
-        self.timings["static_s"] = time.perf_counter() - t0
+        page = self._player(list(backgrounds), list(overlays), frames)
         self.stats = {
             "frames": len(frames),
             "backgrounds": len(backgrounds),
             "overlays": len(overlays),
-            "bytes": len(self._html),
+            "bytes": len(page),
         }
-        if len(self._html) > BUDGET:
-            warnings.warn(
-                f"static experiment is {len(self._html) / 1e6:.2f} MB (budget "
-                f"{BUDGET / 1e6:.1f} MB): use fewer slider values",
-                stacklevel=2,
-            )
-        return self._html
+        return page
 
     def _strides(self):
         """Frame index = sum of value index times stride (the last control varies fastest)."""

@@ -175,22 +175,21 @@ def test_each_static_frame_is_the_state_it_claims(exp):
     exp.show()
 
 
-def test_check_runs_every_extreme_without_warnings():
+def test_check_covers_every_state_and_reports_warnings_once():
     e = make()
-    checked = e.check()
-    assert checked == [
-        ("problem", "quadratic"),
-        ("problem", "saddle"),
-        ("lr", "0.01"),
-        ("lr", "0.4"),
-    ]
+    assert e.check() == 6 and e.warnings == []  # every state, the extremes among them
 
     def noisy(lr):
         warnings.warn("boom", RuntimeWarning, stacklevel=1)
         return {"runs": {"a": [1.0, lr]}}
 
-    with pytest.raises(RuntimeWarning):
-        interact.experiment(noisy, viz.losses, {"lr": [0.1, 1.0]}).check()
+    n = interact.experiment(noisy, viz.losses, {"lr": [0.1, 0.5, 1.0]})
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        n.html()
+    assert len(shown) == 1 and "warnings while precomputing" in str(shown[0].message)  # no flood
+    with pytest.raises(AssertionError, match="boom"):
+        n.check()
 
 
 def test_divergence_at_the_extreme_is_shown_not_raised():
