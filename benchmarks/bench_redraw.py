@@ -8,6 +8,7 @@ prints the median and worst time per move; then the same for drawing alone (comp
 and the time and size of the static HTML. The book's budget: under 100 ms per move.
 """
 
+import os
 import sys
 import time
 
@@ -62,6 +63,9 @@ def report(title, ms):
 
 
 def main(n=60):
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (timings scale with it)"
+    )
     t0 = time.perf_counter()
     exp = make()
     exp.widget  # noqa: B018  (builds the figure and the live view)
