@@ -303,8 +303,9 @@ def image_problem(img):
     caption = figure.find("figcaption") if figure else None
     if caption and caption.get_text(strip=True):
         return None
-    shown = src if not src.startswith("data:") else src[:40] + "..."
-    return f"<img src={shown!r} alt={alt!r}>: no alt text and no <figure> caption"
+    shown = src if not src.startswith("data:") else src[:30] + "..."
+    classes = " ".join(img.get("class", []))
+    return f"<img class={classes!r} src={shown!r} alt={alt!r}>: no alt text, no <figure> caption"
 
 
 @pytest.mark.book
