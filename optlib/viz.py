@@ -17,22 +17,36 @@ is built.
 Runs are given as a dict ``label -> Trajectory`` (or an array of iterates / losses). The
 label's first word picks the optimizer's colour (:func:`color_of`), so Adam has one colour
 throughout the book.
+
+Every figure has a text alternative. As the last expression of a cell a Drawing shows as
+``<figure><img alt=...><figcaption>...</figcaption></figure>`` (text/html, the website's
+rendering) and as a PNG (image/png). Every figure function takes ``caption=`` (a visible
+caption: what the figure shows) and ``alt=`` (the image's text alternative); without
+``alt`` one is read off the figure by :func:`summary` (kind of plot, title, axes, legend),
+so no figure is ever without text. A figure assembled by hand displays the same way:
+``viz.Drawing(fig, caption="...")``, and ``drawing.describe(caption=...)`` sets either
+afterwards. Captions are plain text; ``$...$`` in them becomes Unicode (``$\\eta$``: η).
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import html
+import inspect
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib as mpl
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import QuadMesh
 from matplotlib.colors import LogNorm, Normalize
+from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -43,6 +57,8 @@ __all__ = [
     "COLORS",
     "RC",
     "Drawing",
+    "summary",
+    "plain",
     "figure",
     "png",
     "color_of",
@@ -174,42 +190,267 @@ def figure(figsize=None):
     return fig
 
 
+def _figure_html(body, caption, width):
+    """``<figure>`` around ``body`` (HTML), with ``caption`` (plain text) below it, if any,
+    as wide as the picture (``width`` pixels). Left-aligned, like the book's code cells."""
+    cap = (
+        f'<figcaption style="text-align:left;margin:0.3em 0 0;max-width:{width}px">'
+        f"{html.escape(caption)}</figcaption>"
+        if caption
+        else ""
+    )
+    style = "margin:0.5em 0 1em;text-align:left"
+    return f'<figure class="optlib-figure" style="{style}">{body}{cap}</figure>'
+
+
+def _unchanged(**_):
+    return False
+
+
 @dataclass
 class Drawing:
-    """A figure and what it takes to update it quickly.
+    """A figure and what it takes to update it quickly, and to describe it.
 
     ``artists`` are the dynamic artists: everything else is static background.
     ``update(**data)`` sets new data on them and returns True if the background changed.
-    As the last expression of a notebook cell it shows as a compact PNG.
+    ``caption`` is the visible caption, ``alt`` the image's text alternative (None: read off
+    the figure by :func:`summary`). A figure assembled by hand needs only the figure:
+    ``Drawing(fig, caption="...")`` (no dynamic artists; all its axes). As the last
+    expression of a notebook cell it shows as a captioned figure (text/html) and a PNG.
     """
 
     fig: Any
-    axes: Any
-    artists: list
-    update: Callable[..., bool]
+    axes: Any = None
+    artists: list = field(default_factory=list)
+    update: Callable[..., bool] = _unchanged
+    alt: str | None = field(default=None, kw_only=True)
+    caption: str | None = field(default=None, kw_only=True)
+
+    def __post_init__(self):
+        if self.axes is None:
+            self.axes = self.fig.axes
+
+    def describe(self, caption=None, *, alt=None):
+        """Set the visible ``caption`` and/or the text alternative ``alt``; returns self."""
+        if caption is not None:
+            self.caption = caption
+        if alt is not None:
+            self.alt = alt
+        return self
+
+    def alt_text(self):
+        """The text alternative: ``alt`` if given, else :func:`summary` of the figure now."""
+        return plain(self.alt) if self.alt and self.alt.strip() else summary(self.fig)
 
     def png(self, colors=64):
         """The figure as PNG bytes (quantised to ``colors`` colours, as on the website)."""
         self.fig.canvas.draw()
         return png(self.fig.canvas.buffer_rgba(), colors)
 
+    def html(self, colors=64):
+        """``<figure>`` with the PNG inline, its alt text and (if given) the caption."""
+        return self._html(base64.b64encode(self.png(colors)).decode())
+
+    def _html(self, b64):
+        w, h = self.fig.canvas.get_width_height()
+        caption = plain(self.caption) if self.caption and self.caption.strip() else None
+        img = (
+            f'<img src="data:image/png;base64,{b64}" width="{w}" height="{h}" '
+            f'alt="{html.escape(self.alt_text())}" style="max-width:100%;height:auto">'
+        )
+        return _figure_html(img, caption, w)
+
     def _repr_png_(self):
         return self.png()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        b64 = base64.b64encode(self.png()).decode()  # drawn once for both renderings
+        return {"image/png": b64, "text/html": self._html(b64)}
 
     def __repr__(self):
         return f"<Drawing with {len(self.artists)} dynamic artists>"
 
 
+# --- text alternatives -------------------------------------------------------------------------
+
+_SYMBOLS = {
+    **dict(
+        zip(
+            r"alpha beta gamma delta epsilon varepsilon zeta eta theta kappa lambda mu nu xi pi "
+            r"rho sigma tau phi varphi chi psi omega Gamma Delta Theta Lambda Sigma Phi Psi "
+            r"Omega".split(),
+            "αβγδεεζηθκλμνξπρστφφχψωΓΔΘΛΣΦΨΩ",
+            strict=True,
+        )
+    ),
+    "star": "*",
+    "ast": "*",
+    "infty": "∞",
+    "nabla": "∇",
+    "partial": "∂",
+    "cdot": "·",
+    "times": "×",
+    "leq": "≤",
+    "le": "≤",
+    "geq": "≥",
+    "ge": "≥",
+    "neq": "≠",
+    "approx": "≈",
+    "to": "→",
+    "top": "ᵀ",
+    "|": "‖",
+    "lVert": "‖",
+    "rVert": "‖",
+    "prime": "′",
+    "ldots": "…",
+    "dots": "…",
+    "cdots": "⋯",
+    "left": "",
+    "right": "",
+    "quad": " ",
+}
+_SUB = dict(
+    zip("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", strict=True)
+)
+_SUP = dict(zip("0123456789+-=()iknTt", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱᵏⁿᵀᵗ", strict=True))
+
+
+def _script(text, table, mark):
+    """``text`` in sub- or superscript letters if each has one, else ``mark + text``."""
+    if text in ("*", "′"):
+        return text
+    if text and all(ch in table for ch in text):
+        return "".join(table[ch] for ch in text)
+    return mark + (text if len(text) == 1 else f"({text})")
+
+
+def _group(text):
+    """``text``, in parentheses unless it is one symbol or number."""
+    return text if re.fullmatch(r"\\?\w+", text.strip()) else f"({text})"
+
+
+def _tex(math):
+    """Plain Unicode text for a piece of mathtext (the contents of ``$...$``)."""
+    s = re.sub(r"\\(?:mathrm|mathbf|mathit|text|operatorname)\{([^{}]*)\}", r"\1", math)
+    s = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: f"{_group(m[1])}/{_group(m[2])}", s)
+    s = re.sub(r"\\sqrt\{([^{}]*)\}", r"√(\1)", s)
+    s = re.sub(r"\\(?:hat|widehat)\{?\s*([A-Za-z])\}?", "\\1\u0302", s)
+    s = re.sub(r"\\(?:bar|overline)\{?\s*([A-Za-z])\}?", "\\1\u0304", s)
+    s = re.sub(r"\\(?:tilde|widetilde)\{?\s*([A-Za-z])\}?", "\\1\u0303", s)
+    s = re.sub(r"\\([A-Za-z]+|\|)", lambda m: _SYMBOLS.get(m[1], m[1]), s)
+    s = re.sub(r"\\[,;:! ]", " ", s)
+    for mark, table in (("_", _SUB), ("^", _SUP)):
+        s = re.sub(
+            re.escape(mark) + r"(?:\{([^{}]*)\}|(\S))",
+            lambda m, t=table, k=mark: _script(m[1] if m[1] is not None else m[2], t, k),
+            s,
+        )
+    s = s.replace("{", "").replace("}", "").replace(" - ", " − ")
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def plain(text):
+    """``text`` with each ``$...$`` (matplotlib's mathtext) turned into plain Unicode.
+
+    >>> plain(r"$f(x_t) - f^\\star$ against step $t$")
+    'f(xₜ) − f* against step t'
+    """
+    return re.sub(r"\$([^$]*)\$", lambda m: _tex(m[1]), text or "").strip()
+
+
+def _join(items):
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = [i for i in items if i]
+    return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _axis(ax, which):
+    """An axis label as text, borrowed from an axes sharing it if this one has none."""
+    shared = getattr(ax, f"get_shared_{which}_axes")().get_siblings(ax)
+    labels = [getattr(a, f"get_{which}label")() for a in [ax, *shared]]
+    label = plain(next((lab for lab in labels if lab), ""))
+    log = getattr(ax, f"get_{which}scale")() == "log"
+    return f"{label} (log scale)" if label and log else label
+
+
+def _panel(ax, colorbars):
+    """One phrase for one axes: kind, title, axes, legend."""
+    contour = any(isinstance(c, ContourSet) for c in ax.collections)
+    mesh = [c for c in ax.collections if isinstance(c, QuadMesh)] + list(ax.images)
+    drawn = [ln for ln in ax.lines if len(ln.get_xdata())]
+    kind = "contour plot" if contour else "heat map" if mesh else "line plot" if drawn else "plot"
+    title = plain(ax.get_title() or ax.get_title("left") or ax.get_title("right"))
+    x, y = _axis(ax, "x"), _axis(ax, "y")
+    colour = _join(
+        [
+            plain(colorbars[m].ax.get_ylabel() or colorbars[m].ax.get_xlabel())
+            for m in mesh
+            if m in colorbars
+        ]
+    )
+    if mesh and colour:
+        what = f"{colour} over {x or 'x'} and {y or 'y'}"
+    elif x and y:
+        what = f"{y} against {x}"
+    else:
+        what = f"{'x' if x else 'y'} axis {x or y}" if x or y else ""
+    text = f"{kind} of {title}" + (f", {what}" if what else "") if title else f"{kind} of {what}"
+    legend = ax.get_legend()
+    if legend is not None and legend.get_visible():
+        entries = [plain(t.get_text()) for t in legend.get_texts()]
+        text += f"; legend: {', '.join(e for e in entries if e)}"
+    return text.removesuffix(" of ")
+
+
+def summary(fig):
+    """A text alternative for a matplotlib figure, read off the figure itself: for each panel
+    the kind of plot (contour plot, heat map, line plot), its title, what is plotted against
+    what (and log scales), a colour bar's meaning and the legend entries.
+
+    It is what a Drawing shows as alt text when its author gave none, e.g. "Contour plot of
+    rosenbrock, x₂ against x₁; legend: SGD, Adam, minimiser, start".
+    """
+    colorbars = {}
+    for ax in fig.axes:
+        for m in [*ax.collections, *ax.images]:
+            if getattr(m, "colorbar", None) is not None:
+                colorbars[m] = m.colorbar
+    bars = {cb.ax for cb in colorbars.values()}
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax not in bars]
+    panels = [_panel(ax, colorbars) for ax in axes]
+    if not panels:
+        text = "An empty figure"
+    elif len(panels) == 1:
+        text = panels[0]
+    else:
+        text = f"Figure of {len(panels)} panels. " + " ".join(
+            f"Panel {i}: {p}." for i, p in enumerate(panels, 1)
+        )
+    entries = [plain(t.get_text()) for lg in fig.legends for t in lg.get_texts()]
+    if entries:
+        text = text.rstrip(".") + f". Legend: {', '.join(e for e in entries if e)}"
+    text = text.rstrip(".") + "."
+    return text[0].upper() + text[1:]
+
+
 def _styled(draw):
-    """Run a figure function inside the book's style, on a new figure unless given one."""
+    """Run a figure function inside the book's style, on a new figure unless given one; it
+    also takes ``caption=`` and ``alt=`` for the Drawing it returns."""
 
     @functools.wraps(draw)
-    def styled(*args, ax=None, fig=None, **kwargs):
+    def styled(*args, ax=None, fig=None, caption=None, alt=None, **kwargs):
         if ax is None and fig is None:
             fig = figure()
         with style():
-            return draw(*args, ax=ax, fig=fig, **kwargs)
+            drawing = draw(*args, ax=ax, fig=fig, **kwargs)
+        return drawing.describe(caption, alt=alt)
 
+    sig = inspect.signature(draw)
+    extra = [
+        inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None)
+        for n in ("caption", "alt")
+    ]
+    styled.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *extra])
     return styled
 
 
@@ -327,6 +568,7 @@ def trajectories(problem, runs, *, levels=None, legend_loc="outside", ax=None, f
         paths[label] = ax.plot([], [], lw=1.6, zorder=3, **st)[0]
         starts[label] = ax.plot([], [], "o", mfc="white", mec=st["color"], zorder=5)[0]
         ends[label] = ax.plot([], [], "o", color=st["color"], zorder=5, ls="none", clip_on=False)[0]
+        ends[label].set_in_layout(False)  # unclipped: keep it out of the layout
     handles = [
         *paths.values(),
         stars,
@@ -407,6 +649,9 @@ def losses(
         ends[label] = ax.plot(
             [], [], "x", ms=9, mew=2.2, color=st["color"], ls="none", clip_on=False
         )[0]
+        # unclipped and often empty: an empty marker line counts as a box at the figure's
+        # corner, which would squeeze a panel drawn elsewhere to nothing
+        ends[label].set_in_layout(False)
     legend = _legend(ax, list(lines.values()), legend_loc)
     curves = {label: _curve(run, problem, distance)[0] for label, run in runs.items()}
     if ylim is None:
@@ -533,7 +778,7 @@ def rate_map(
     (ex, logx), (ey, logy) = _edges(xv), _edges(yv)
     cmap = mpl.colormaps["viridis"].with_extremes(bad="0.8")
     if measure == "rate":
-        norm, clabel = Normalize(0.0, 1.0), r"measured rate $\rho$ per step"
+        norm, clabel = Normalize(0.0, 1.0), r"measured rate $r$ per step"
     else:
         norm, clabel = LogNorm(1e-12, 1e2, clip=True), r"final $f(x_T) - f^\star$"
 
@@ -566,7 +811,7 @@ _TEX = {
     "v": "$v_t$",
     "m_hat": r"$\hat m_t$",
     "v_hat": r"$\hat v_t$",
-    "step_size": r"step size $\alpha / (\sqrt{\hat v_t} + \epsilon)$",
+    "step_size": r"step size $\eta / (\sqrt{\hat v_t} + \varepsilon)$",
     "update": r"update $x_{t+1} - x_t$",
     "buf": "momentum buffer $b_t$",
     "square_avg": "$v_t$ (square average)",

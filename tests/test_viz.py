@@ -1,11 +1,14 @@
 """optlib.viz: the book's style and figure functions, drawn headless with Agg."""
 
+import base64
+import inspect
 import subprocess
 import sys
 import warnings
 
 import numpy as np
 import pytest
+from bs4 import BeautifulSoup
 from matplotlib.colors import to_hex
 from matplotlib.lines import Line2D
 
@@ -225,3 +228,131 @@ def test_figures_draw_into_given_axes():
     ax = fig.subplots()
     d = viz.losses({"a": [1.0, 0.1]}, ax=ax)
     assert d.axes is ax and d.fig is fig
+
+
+# --- text alternatives: every figure says what it shows ---------------------------------------
+
+
+def figure_markup(drawing):
+    """The figure's text/html rendering, parsed: (<figure>, its <img>, the PNG it shows)."""
+    bundle = drawing._repr_mimebundle_()
+    doc = BeautifulSoup(bundle["text/html"], "html.parser")
+    (fig,) = doc.find_all("figure")
+    (img,) = fig.find_all("img")
+    assert img["src"].startswith("data:image/png;base64,")
+    shown = base64.b64decode(img["src"].split(",", 1)[1])
+    assert shown == base64.b64decode(bundle["image/png"])  # the same PNG for Jupyter
+    return fig, img, shown
+
+
+@pytest.mark.parametrize(
+    ("tex", "text"),
+    [
+        (r"$x_1$", "x₁"),
+        (r"$f(x_t) - f^\star$", "f(xₜ) − f*"),
+        (r"update $x_{t+1} - x_t$", "update xₜ₊₁ − xₜ"),
+        (r"$\hat m_t$", "m\u0302ₜ"),
+        (r"$\alpha / (\sqrt{\hat v_t} + \epsilon)$", "α / (√(v\u0302ₜ) + ε)"),
+        (r"$\min_i \|x_t - x^\star_i\|$", "minᵢ ‖xₜ − x*ᵢ‖"),
+        (r"$\left(1 - \frac{1}{\kappa}\right)^t$", "(1 − 1/κ)ᵗ"),
+        (r"$\frac{L - \mu}{L + \mu}$", "(L − μ)/(L + μ)"),
+        (r"$H^{-1}$ and $x_T$", "H⁻¹ and x_T"),  # no subscript T in Unicode
+        ("η as a fraction of 2/L", "η as a fraction of 2/L"),  # no $: left alone
+    ],
+)
+def test_plain_turns_mathtext_into_readable_unicode(tex, text):
+    assert viz.plain(tex) == text
+
+
+def test_each_figure_function_describes_its_figure():
+    p = rosenbrock()
+    runs = {
+        "SGD": run(HeavyBall(lr=1e-3), p, p.x0, 50),
+        "SGD lr=0.01": run(HeavyBall(lr=1e-2), p, p.x0, 50),
+    }
+    k = int(runs["SGD lr=0.01"].diverged_at)
+    paths = viz.trajectories(p, runs).alt_text()
+    assert paths.startswith(f"Contour plot of {p.name}, x₂ against x₁; legend: SGD, ")
+    assert f"SGD lr=0.01 (diverged at step {k})" in paths
+    curves = viz.losses(runs, problem=p).alt_text()
+    assert curves.startswith("Line plot of f(xₜ) − f* (log scale) against step t; legend: SGD")
+    q = quadratic(kappa=10)
+    lrs, betas = np.geomspace(0.01, 0.5, 6), np.linspace(0.0, 0.9, 3)
+    s = viz.sweep(lambda lr, momentum: HeavyBall(lr, momentum), q, 50, lr=lrs, momentum=betas)
+    heat = viz.rate_map(s, boundary=([0.2, 0.38], [0.0, 0.9]), boundary_label=r"$\eta L$")
+    assert heat.alt_text() == (
+        "Heat map of measured rate r per step over lr (log scale) and momentum; "
+        "legend: diverged, η L."
+    )
+    terms = viz.record(HeavyBall(0.1, 0.5), q, steps=10)
+    panels = viz.inspector(terms).alt_text()
+    assert panels.startswith("Figure of 3 panels. Panel 1: line plot of gₜ, g against step t.")
+    assert "Panel 3: line plot of update xₜ₊₁ − xₜ" in panels
+    assert panels.endswith("Legend: coordinate 1, coordinate 2.")
+    for text in (paths, curves, heat.alt_text(), panels):
+        assert "$" not in text and "\\" not in text
+
+
+def test_the_text_follows_the_figure_as_it_updates():
+    p = quadratic()
+    path = np.array([[-1.0, 0.5], [-0.5, 0.2], [0.0, 0.0]])
+    d = viz.trajectories(p, {"GD": path})
+    assert "diverged" not in d.alt_text()
+    d.update(problem=p, runs={"GD": np.vstack([path[:2], [[np.nan, np.nan]]])})
+    assert "GD (diverged at step 2)" in d.alt_text()
+    d.update(problem=himmelblau(), runs={"GD": path})
+    assert d.alt_text().startswith("Contour plot of himmelblau")
+
+
+def test_a_drawing_shows_as_a_figure_with_alt_text_and_its_caption():
+    runs = {"SGD": 0.5 ** np.arange(20)}
+    plain_figure = viz.losses(runs)
+    fig, img, shown = figure_markup(plain_figure)
+    assert shown[:8] == b"\x89PNG\r\n\x1a\n"
+    assert img["alt"] == plain_figure.alt_text() and "SGD" in img["alt"]
+    assert fig.find("figcaption") is None  # no caption unless the author writes one
+    (w, h) = plain_figure.fig.canvas.get_width_height()
+    assert (img["width"], img["height"]) == (str(w), str(h))
+
+    told = viz.losses(runs, caption=r'SGD halves the "gap" <each> step: rate $\rho = 1/2$')
+    fig, img, _ = figure_markup(told)
+    assert fig.figcaption.get_text() == 'SGD halves the "gap" <each> step: rate ρ = 1/2'
+    assert img["alt"] == told.alt_text()  # still describes the picture
+    assert told.describe(alt="Loss gap halving at every step") is told
+    _, img, _ = figure_markup(told)
+    assert img["alt"] == "Loss gap halving at every step"
+    blank = viz.losses(runs, alt="  ")  # blank is not a text alternative
+    assert figure_markup(blank)[1]["alt"] == blank.alt_text() != ""
+
+
+def test_every_figure_function_takes_caption_and_alt():
+    for draw in (viz.trajectories, viz.losses, viz.rate_map, viz.inspector):
+        params = inspect.signature(draw).parameters
+        assert params["caption"].default is None and params["alt"].default is None, draw
+    d = viz.trajectories(quadratic(), {"GD": np.zeros((2, 2))}, caption="c", alt="a")
+    assert (d.caption, d.alt) == ("c", "a")
+
+
+def test_a_figure_assembled_by_hand_is_a_drawing_too():
+    fig = viz.figure((9.0, 3.6))
+    left, right = fig.subplots(1, 2)
+    viz.trajectories(quadratic(), {"GD": np.zeros((2, 2))}, ax=left, legend_loc="lower right")
+    viz.losses({"GD": 0.5 ** np.arange(20)}, ax=right, legend_loc="upper right")
+    d = viz.Drawing(fig, caption="Left: a path; right: its loss")
+    assert d.axes == [left, right] and d.artists == [] and d.update() is False
+    assert d.alt_text().startswith("Figure of 2 panels. Panel 1: contour plot of quadratic")
+    assert "Panel 2: line plot of f(xₜ) (log scale) against step t" in d.alt_text()
+    assert figure_markup(d)[0].figcaption.get_text() == "Left: a path; right: its loss"
+    old_style = viz.Drawing(fig, fig.axes, [], lambda **_: False)  # the four-argument form
+    assert figure_markup(old_style)[1]["alt"].startswith("Figure of 2 panels")
+
+
+def test_a_panel_beside_another_keeps_its_width():
+    # the end markers of runs that did not diverge are empty and unclipped: they must not
+    # count in the layout (an empty marker line sits at the figure's corner)
+    fig = viz.figure((9.0, 3.6))
+    left, right = fig.subplots(1, 2)
+    viz.trajectories(quadratic(), {"GD": np.zeros((2, 2))}, ax=left, legend_loc="lower right")
+    viz.losses({"GD": 0.5 ** np.arange(20)}, ax=right, legend_loc="upper right")
+    fig.canvas.draw()
+    assert left.get_position().width > 0.3 and right.get_position().width > 0.3
