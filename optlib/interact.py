@@ -27,21 +27,29 @@ Each precomputed state is a pair of PNGs: a background (axes, contours; shared b
 that leave it unchanged) and a transparent overlay holding the dynamic artists, cropped to
 the pixels they cover; both are quantised with Pillow. The player stacks the two images.
 
+Every experiment says what it shows, for readers who cannot see it: ``caption=`` (visible
+under the figure: what it shows) and ``alt=`` (the picture's text alternative) are optional.
+Without them both are read off the figure at the default state (:func:`optlib.viz.summary`:
+kind of plot, title, axes, legend), and the caption always ends with what the controls set
+(their labels and values), so no experiment is ever without text.
+
 The static player's markup, for tests and browser checks (stable names)::
 
-    div.optlib-player[data-frame=K][data-nframes=N]   K = index of the frame shown
-      div.optlib-stage > img.optlib-bg + img.optlib-frame
-      div.optlib-controls
-        label.optlib-control[data-name=NAME]
-          input.optlib-input[type=range][name=NAME][min=0][max=n-1][data-stride][data-labels]
-          output.optlib-value                       the current value, as text
-        label.optlib-control > select.optlib-input[name=NAME][data-stride] > option[value=i]
-        button.optlib-play[data-target=NAME][data-interval=ms]   Play / Pause
-      script.optlib-data[type=application/json]     {"size": [width, height],
+    figure.optlib-figure
+      div.optlib-player[data-frame=K][data-nframes=N]   K = index of the frame shown
+        div.optlib-stage > img.optlib-bg[alt] + img.optlib-frame[alt]
+        div.optlib-controls
+          label.optlib-control[data-name=NAME]
+            input.optlib-input[type=range][name=NAME][min=0][max=n-1][data-stride][data-labels]
+            output.optlib-value                     the current value, as text
+          label.optlib-control > select.optlib-input[name=NAME][data-stride] > option[value=i]
+          button.optlib-play[data-target=NAME][data-interval=ms]   Play / Pause
+        script.optlib-data[type=application/json]   {"size": [width, height],
                                                      "frames": [[bg, overlay], ...],
                                                      "backgrounds": [png, ...],
                                                      "overlays": [[png, x, y, w, h], ...]}
-      script                                        the player (optlib/static/player.js)
+        script                                      the player (optlib/static/player.js)
+      figcaption                                    the caption, then what the controls set
 
 The frame shown is ``K = sum(i_c * stride_c)`` over the controls, ``i_c`` the index of the
 control's value; ``bg`` and ``overlay`` index the lists of base64 PNGs, and an overlay's
@@ -153,12 +161,17 @@ def _control(spec):
 class Experiment:
     """An experiment: ``compute(**values) -> data``, ``draw(fig=, **data) -> Drawing``, controls.
 
-    ``figsize`` (inches, at 100 dpi) sizes the figure; ``alt`` describes it for screen
-    readers; ``max_frames`` caps the static grid.
+    ``figsize`` (inches, at 100 dpi) sizes the figure; ``max_frames`` caps the static grid.
+    ``caption`` says what the figure shows (shown under it, followed by what the controls
+    set) and ``alt`` is the picture's text alternative; each may be left out (or come from
+    the Drawing that ``draw`` returns), and is then read off the figure (:meth:`alt_text`).
+    Captions are plain text; ``$...$`` in them becomes Unicode.
     """
 
-    def __init__(self, compute, draw, controls, *, figsize=None, alt="", max_frames=64):
-        self.compute, self.draw, self.alt = compute, draw, alt
+    def __init__(
+        self, compute, draw, controls, *, figsize=None, alt=None, caption=None, max_frames=64
+    ):
+        self.compute, self.draw, self.alt, self.caption = compute, draw, alt, caption
         self.controls = {name: _control(c) for name, c in controls.items()}
         for name, c in self.controls.items():
             c.label = c.label or name
@@ -169,8 +182,8 @@ class Experiment:
                 f"max_frames={max_frames}: use fewer slider values for the static page"
             )
         self.fig = viz.figure(figsize)
-        self.drawing = self._bg = None
-        self._html = self._widget = None
+        self.drawing = self._bg = self._state = None
+        self._html = self._widget = self._text = None
         self.timings, self.stats, self.warnings = {}, {}, []
 
     # --- state --------------------------------------------------------------------------
@@ -182,12 +195,57 @@ class Experiment:
     def show(self, **indices):
         """Compute and draw the state at these value indices (default: the default state)."""
         data = self.compute(**self.values(**indices))
+        self._state = tuple(indices.get(n, c.index) for n, c in self.controls.items())
         if self.drawing is None:
             with viz.style():
                 self.drawing = self.draw(fig=self.fig, **data)
             self._background()
         elif self.drawing.update(**data):
             self._background()
+
+    # --- what it shows, in words ----------------------------------------------------------
+
+    def _describe(self):
+        """(alt, caption) at the default state, worked out once."""
+        if self._text is None:
+            if self._state != tuple(c.index for c in self.controls.values()):
+                self.show()
+            given = [t for t in (self.alt, self.drawing.alt) if t and t.strip()]
+            alt = viz.plain(given[0]) if given else f"{viz.summary(self.fig)} {self._first()}"
+            told = [t for t in (self.caption, self.drawing.caption) if t and t.strip()]
+            what = viz.plain(told[0]) if told else alt
+            self._text = alt, f"{what.rstrip('.')}. {self.controls_text()}"
+        return self._text
+
+    def alt_text(self):
+        """The picture's text alternative: ``alt`` if given (here or on the Drawing), else
+        :func:`optlib.viz.summary` of the figure at the default state."""
+        return self._describe()[0]
+
+    def caption_text(self):
+        """The visible caption: ``caption`` (else the alt text), then :meth:`controls_text`."""
+        return self._describe()[1]
+
+    def _first(self):
+        """The default state in words: "At first learning rate α = 0.05 and momentum β = 0.5."."""
+        values = [f"{c.label} = {c.labels[c.index]}" for c in self.controls.values()]
+        return f"At first {_both(values)}."
+
+    def controls_text(self):
+        """What the controls set, in a sentence: each one's label and values."""
+        parts, play = [], []
+        for c in self.controls.values():
+            n = len(c.labels)
+            values = (
+                f"{n} values from {c.labels[0]} to {c.labels[-1]}"
+                if n > 4 and c.kind != "dropdown"
+                else _either(c.labels)
+            )
+            parts.append(f"{c.label} ({values})")
+            if c.interval:
+                play.append(c.label)
+        text = f"The {'control sets' if len(parts) == 1 else 'controls set'} {_both(parts)}"
+        return text + (f"; Play steps through {_both(play)}." if play else ".")
 
     def _dynamic(self):
         return sorted(self.drawing.artists, key=lambda a: a.get_zorder())
@@ -300,7 +358,11 @@ class Experiment:
                 overlays.setdefault(ov, len(overlays)),
             ]
         self.show()
-        page = self._player(list(backgrounds), list(overlays), frames)
+        page = viz._figure_html(
+            self._player(list(backgrounds), list(overlays), frames),
+            self.caption_text(),
+            self.fig.canvas.get_width_height()[0],
+        )
         self.stats = {
             "frames": len(frames),
             "backgrounds": len(backgrounds),
@@ -357,14 +419,16 @@ class Experiment:
             )
         bg, (ov, x, y, ow, _) = data["backgrounds"][frames[k][0]], data["overlays"][frames[k][1]]
         place = f"left:{100 * x / w:.4f}%;top:{100 * y / h:.4f}%;width:{100 * ow / w:.4f}%"
+        labels = _both([c.label for c in self.controls.values()])
+        moving = f"Drawn for the {labels} set with the controls below"
         static = resources.files("optlib") / "static"
         return (
             f'<div class="optlib-player" data-frame="{k}" data-nframes="{len(frames)}">'
             f"<style>{(static / 'player.css').read_text()}</style>"
             f'<div class="optlib-stage">'
-            f'<img class="optlib-bg" width="{w}" height="{h}" alt="{html.escape(self.alt)}" '
-            f'src="data:image/png;base64,{bg}">'
-            f'<img class="optlib-frame" alt="" style="{place}" '
+            f'<img class="optlib-bg" width="{w}" height="{h}" '
+            f'alt="{html.escape(self.alt_text())}" src="data:image/png;base64,{bg}">'
+            f'<img class="optlib-frame" alt="{html.escape(moving)}" style="{place}" '
             f'src="data:image/png;base64,{ov}"></div>'
             f'<div class="optlib-controls">{"".join(controls)}</div>'
             f'<script type="application/json" class="optlib-data">{json.dumps(data)}</script>'
@@ -379,8 +443,7 @@ class Experiment:
         if self._widget is None:
             import ipywidgets as W
 
-            if self.drawing is None:
-                self.show()
+            caption = W.HTML(f"<p>{html.escape(self.caption_text())}</p>")  # at the default
             w, h = self.fig.canvas.get_width_height()
             self._image = W.Image(value=self.png(), format="png", width=w, height=h)
             self._error = W.HTML()
@@ -406,7 +469,8 @@ class Experiment:
                     box = W.HBox([play, box])
                 rows.append(box)
             controls = W.Box(rows, layout=W.Layout(flex_flow="row wrap"))
-            self._widget = W.VBox([controls, self._image, self._error])
+            caption.layout.max_width = f"{w}px"
+            self._widget = W.VBox([controls, self._image, caption, self._error])
         return self._widget
 
     def _changed(self, _change=None):
@@ -423,6 +487,16 @@ class Experiment:
         bundle = self.widget._repr_mimebundle_()
         bundle["text/html"] = self.html()
         return bundle
+
+
+def _both(items):
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _either(items):
+    """``a``, ``a or b``, ``a, b or c``."""
+    return " or ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def _crop(rgba):

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from bs4 import BeautifulSoup
 from PIL import Image
 
 from optlib import interact, viz
@@ -121,7 +122,7 @@ def test_mimebundle_carries_the_widget_and_the_static_html(exp):
     bundle = exp._repr_mimebundle_()
     view = bundle["application/vnd.jupyter.widget-view+json"]
     assert view["model_id"] == exp.widget.model_id
-    assert bundle["text/html"].startswith('<div class="optlib-player"')
+    assert bundle["text/html"].startswith('<figure class="optlib-figure"')
     assert "text/plain" in bundle
 
 
@@ -239,3 +240,80 @@ def test_oversized_static_html_warns(monkeypatch):
     monkeypatch.setattr(interact, "BUDGET", 1000)
     with pytest.warns(UserWarning, match="budget"):
         make().html()
+
+
+# --- text alternatives ---------------------------------------------------------------------
+
+
+def described(e):
+    """The static page's <figure>: its images (by class) and the caption's text."""
+    doc = BeautifulSoup(e.html(), "html.parser")
+    (fig,) = doc.find_all("figure")
+    assert fig.find("div", class_="optlib-player") is not None
+    images = {img["class"][0]: img for img in fig.find_all("img")}
+    assert set(images) == {"optlib-bg", "optlib-frame"}
+    for img in images.values():  # a text alternative, not a file name or nothing
+        assert img["alt"].strip() and not img["alt"].startswith("data:")
+    return images, fig.figcaption.get_text()
+
+
+def test_the_static_player_is_a_figure_with_alt_text_and_a_caption(exp):
+    images, caption = described(exp)
+    assert images["optlib-bg"]["alt"] == "two runs" == exp.alt_text()
+    assert (
+        images["optlib-frame"]["alt"] == "Drawn for the problem and lr set with the controls below"
+    )
+    # what it shows, then what the controls set
+    assert caption == (
+        "two runs. The controls set problem (quadratic or saddle) and lr (0.01, 0.0632 or 0.4)."
+    )
+    assert caption == exp.caption_text()
+
+
+def test_an_experiment_without_a_description_reads_one_off_its_figure():
+    for e in (make(), make(alt=""), make(alt="  ")):  # blank is no description
+        images, caption = described(e)
+        alt = images["optlib-bg"]["alt"]
+        assert alt.startswith("Contour plot of quadratic, x₂ against x₁; legend: SGD, SGD/2")
+        assert alt.endswith("At first problem = quadratic and lr = 0.0632.")
+        assert caption.startswith(alt) and caption.endswith("lr (0.01, 0.0632 or 0.4).")
+
+
+def test_a_caption_comes_from_the_experiment_or_from_its_drawing():
+    e = make(caption=r"Two step sizes, $\eta$ and $\eta / 2$")
+    images, caption = described(e)
+    assert caption.startswith("Two step sizes, η and η / 2. The controls set problem")
+    assert images["optlib-bg"]["alt"].startswith("Contour plot of quadratic")  # the picture
+
+    def draw(fig, **data):
+        return viz.trajectories(**data, fig=fig, caption="From the drawing", alt="Paths")
+
+    sizes = interact.dropdown({"small": 0.01, "medium": 0.05, "large": 0.4}, label="lr")
+    e = interact.experiment(lambda lr: paths(PROBLEMS["quadratic"], lr), draw, {"lr": sizes})
+    images, caption = described(e)
+    assert images["optlib-bg"]["alt"] == "Paths"
+    assert caption == "From the drawing. The control sets lr (small, medium or large)."
+
+
+def test_controls_text_names_each_control_its_values_and_play():
+    e = interact.experiment(
+        lambda a, b, step: {"runs": {"a": [1.0, a]}},
+        viz.losses,
+        {
+            "a": interact.slider([0.1, 0.2, 0.3, 0.4, 0.5], label="rate ρ"),
+            "b": interact.dropdown(["x", "y", "z", "u"]),
+            "step": interact.steps([0, 5, 10]),
+        },
+    )
+    assert e.controls_text() == (
+        "The controls set rate ρ (5 values from 0.1 to 0.5), b (x, y, z or u) and "
+        "step (0, 5 or 10); Play steps through step."
+    )
+
+
+def test_the_live_view_carries_the_caption_too():
+    e = make(alt="two runs")
+    (caption,) = [
+        c for c in e.widget.children if getattr(c, "value", None) and "two runs" in c.value
+    ]
+    assert e.caption_text() in caption.value and e.widget.children[1] is e._image
