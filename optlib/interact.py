@@ -495,8 +495,9 @@ def _both(items):
 
 
 def _either(items):
-    """``a``, ``a or b``, ``a, b or c``."""
-    return " or ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " or " + items[-1]
+    """``a``, ``a or b``, ``a, b or c`` (``a; b or c`` if an item holds a comma)."""
+    sep = "; " if any("," in i for i in items) else ", "
+    return " or ".join(items) if len(items) < 3 else sep.join(items[:-1]) + " or " + items[-1]
 
 
 def _crop(rgba):

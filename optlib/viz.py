@@ -364,6 +364,12 @@ def _join(items):
     return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _entries(texts):
+    """Legend entries as text, separated by semicolons if one holds a comma."""
+    entries = [e for e in (plain(t.get_text()) for t in texts) if e]
+    return ("; " if any("," in e for e in entries) else ", ").join(entries)
+
+
 def _axis(ax, which):
     """An axis label as text, borrowed from an axes sharing it if this one has none."""
     shared = getattr(ax, f"get_shared_{which}_axes")().get_siblings(ax)
@@ -397,8 +403,7 @@ def _panel(ax, colorbars):
     text = f"{kind} of {title}" + (f", {what}" if what else "") if title else f"{kind} of {what}"
     legend = ax.get_legend()
     if legend is not None and legend.get_visible():
-        entries = [plain(t.get_text()) for t in legend.get_texts()]
-        text += f"; legend: {', '.join(e for e in entries if e)}"
+        text += f"; legend: {_entries(legend.get_texts())}"
     return text.removesuffix(" of ")
 
 
@@ -426,9 +431,9 @@ def summary(fig):
         text = f"Figure of {len(panels)} panels. " + " ".join(
             f"Panel {i}: {p}." for i, p in enumerate(panels, 1)
         )
-    entries = [plain(t.get_text()) for lg in fig.legends for t in lg.get_texts()]
-    if entries:
-        text = text.rstrip(".") + f". Legend: {', '.join(e for e in entries if e)}"
+    texts = [t for lg in fig.legends for t in lg.get_texts()]
+    if texts:
+        text = text.rstrip(".") + f". Legend: {_entries(texts)}"
     text = text.rstrip(".") + "."
     return text[0].upper() + text[1:]
 

@@ -317,3 +317,11 @@ def test_the_live_view_carries_the_caption_too():
         c for c in e.widget.children if getattr(c, "value", None) and "two runs" in c.value
     ]
     assert e.caption_text() in caption.value and e.widget.children[1] is e._image
+
+
+def test_values_with_commas_are_kept_apart_in_the_caption():
+    views = interact.dropdown(["measured, T = 10", "measured, T = 100", "derived"], label="rate")
+    e = interact.experiment(lambda view: {"runs": {"a": [1.0, 0.5]}}, viz.losses, {"view": views})
+    assert e.controls_text() == (
+        "The control sets rate (measured, T = 10; measured, T = 100 or derived)."
+    )

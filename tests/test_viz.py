@@ -356,3 +356,10 @@ def test_a_panel_beside_another_keeps_its_width():
     viz.losses({"GD": 0.5 ** np.arange(20)}, ax=right, legend_loc="upper right")
     fig.canvas.draw()
     assert left.get_position().width > 0.3 and right.get_position().width > 0.3
+
+
+def test_legend_entries_with_commas_are_kept_apart():
+    d = viz.losses(
+        {"SGD, constant lr": 0.5 ** np.arange(9), "SGD, decaying lr": 0.7 ** np.arange(9)}
+    )
+    assert d.alt_text().endswith("legend: SGD, constant lr; SGD, decaying lr.")
