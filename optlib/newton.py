@@ -151,8 +151,10 @@ class BFGS(_LineSearch):
         x_{t+1} = x_t - \alpha_t H_t g_t
 
     so that :math:`H_t y = s` (the secant condition) and :math:`H_t` stays symmetric positive
-    definite as long as :math:`y^\top s > 0`. Where :math:`y^\top s \le 0` (possible with a
-    backtracking rather than a Wolfe line search, or a fixed ``lr``) the update is skipped and
+    definite as long as :math:`y^\top s > 0`. Where
+    :math:`y^\top s \le 10^{-10} \lVert y\rVert \lVert s\rVert` (possible with a backtracking
+    rather than a Wolfe line search or a fixed ``lr``, and at convergence, where
+    :math:`1 / y^\top s` would overflow) the update is skipped and
     :math:`H_t = H_{t-1}`. :math:`H_0 = I`; :math:`\alpha_t` is ``lr`` or the backtracking step
     from ``lr``. Cost: :math:`O(d^2)` memory and time per step.
 
@@ -176,7 +178,11 @@ class BFGS(_LineSearch):
         g = check_grad(x, g)
         s, y = x - state.x, g - state.g
         ys = _dot(y, s)
-        rho = np.divide(1.0, ys, out=np.zeros_like(ys), where=(state.t > 0) & (ys > 0))
+        # skip when y^T s is not safely positive relative to |y||s| (at convergence it underflows)
+        keep = (state.t > 0) & (ys > 1e-10 * np.sqrt(_dot(y, y) * _dot(s, s)))
+        with np.errstate(over="ignore"):
+            rho = np.divide(1.0, ys, out=np.zeros_like(ys), where=keep)
+        rho = np.where(np.isfinite(rho), rho, 0.0)
         rho = rho[..., None, None]  # rho = 0 (a skipped update) leaves H exactly unchanged
         L = np.eye(x.shape[-1]) - rho * s[..., :, None] * y[..., None, :]
         H = L @ state.H @ np.swapaxes(L, -1, -2) + rho * s[..., :, None] * s[..., None, :]

@@ -279,3 +279,11 @@ def test_run_with_newton_diverging_is_quiet():
             np.testing.assert_array_equal(tr.diverged_at, [-1, 1])  # a huge step: |x| > 1e6
         tr = optlib.run(Newton(), quartic, quartic.x0, 3)  # H = diag(0, 12): 0 / 0 at step 1
         assert tr.diverged_at == 1
+
+
+def test_bfgs_survives_convergence():
+    # at convergence y^T s underflows towards 0; 1 / y^T s must not overflow into NaN
+    problem = problems.quadratic(eigenvalues=np.geomspace(1, 1000, 50))
+    traj = optlib.run(BFGS(), problem, np.ones(50), 300)
+    assert not traj.diverged
+    assert traj.final_loss < 1e-20
