@@ -22,7 +22,7 @@ class AdamState(NamedTuple):
 class Adam(FirstOrder):
     r"""Adam (Kingma and Ba, 2015), as ``torch.optim.Adam``.
 
-    With :math:`g_t = \nabla f(x_{t-1}) + \lambda x_{t-1}` (L2; see below for decoupled),
+    With :math:`g_t = \nabla f(x_{t-1}) + \omega x_{t-1}` (L2; see below for decoupled),
 
     .. math::
 
@@ -30,26 +30,27 @@ class Adam(FirstOrder):
         v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 \\
         \hat m_t &= m_t / (1 - \beta_1^t), \qquad
         \hat v_t = v_t / (1 - \beta_2^t) \\
-        x_t &= x_{t-1} - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
+        x_t &= x_{t-1} - \eta\, \hat m_t / (\sqrt{\hat v_t} + \varepsilon)
 
     elementwise, from zero. ``amsgrad=True`` uses :math:`v^\max_t = \max(v^\max_{t-1}, v_t)`
     for :math:`v_t`; ``decoupled_weight_decay=True`` leaves :math:`g_t` alone and subtracts
-    :math:`\eta\lambda x_{t-1}` from :math:`x_t` instead (``AdamW``). Arguments (defaults):
+    :math:`\eta\omega x_{t-1}` from :math:`x_t` instead (``AdamW``). Arguments (defaults):
     :math:`\eta` ``lr`` (``1e-3``), :math:`(\beta_1, \beta_2)` ``betas`` (``(0.9, 0.999)``,
-    in [0, 1)), :math:`\epsilon` ``eps`` (``1e-8``), :math:`\lambda` ``weight_decay``
-    (``0``); flags ``amsgrad``, ``maximize``, ``decoupled_weight_decay`` (``False``). As
-    :math:`\hat m_1 = g_1` and :math:`\hat v_1 = g_1^2`, the first step moves each
-    coordinate by :math:`\eta |g_1| / (|g_1| + \epsilon)`: by :math:`\eta`, up to :math:`\epsilon`.
+    in [0, 1)), :math:`\varepsilon` ``eps`` (``1e-8``), :math:`\omega` ``weight_decay``
+    (``0``; PyTorch's documentation writes :math:`\lambda`); flags ``amsgrad``,
+    ``maximize``, ``decoupled_weight_decay`` (``False``). As :math:`\hat m_1 = g_1` and
+    :math:`\hat v_1 = g_1^2`, the first step moves each coordinate by
+    :math:`\eta |g_1| / (|g_1| + \varepsilon)`: by :math:`\eta`, up to :math:`\varepsilon`.
 
     Differences from the paper and from Keras:
 
     * torch's rule is the paper's Algorithm 1 (epsilon outside the root of :math:`\hat
       v_t`). Keras's is the paper's "efficient" form (end of its Section 2),
       :math:`x_t = x_{t-1} - \eta\sqrt{1 - \beta_2^t}\, m_t / ((1 - \beta_1^t)(\sqrt{v_t} +
-      \hat\epsilon))`: Algorithm 1 with :math:`\epsilon = \hat\epsilon / \sqrt{1 - \beta_2^t}`,
-      larger in the first steps (default :math:`\hat\epsilon = 10^{-7}`).
-    * ``weight_decay`` is L2: :math:`\lambda x` is divided by :math:`\sqrt{\hat v_t} +
-      \epsilon` like the gradient, so coordinates with large gradients are regularised
+      \hat\varepsilon))`: Algorithm 1 with :math:`\varepsilon = \hat\varepsilon / \sqrt{1 -
+      \beta_2^t}`, larger in the first steps (default :math:`\hat\varepsilon = 10^{-7}`).
+    * ``weight_decay`` is L2: :math:`\omega x_{t-1}` is divided by :math:`\sqrt{\hat v_t} +
+      \varepsilon` like the gradient, so coordinates with large gradients are regularised
       less. ``AdamW`` decouples it (Loshchilov and Hutter).
     * ``amsgrad=True`` (torch's and Keras's) keeps both bias corrections and takes the
       maximum of the uncorrected :math:`v_t`; Reddi et al.'s form is ``AMSGrad``.
@@ -97,18 +98,21 @@ class AdamW(Adam):
 
     .. math::
 
-        x_t = x_{t-1} - \eta\lambda\, x_{t-1} - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
+        x_t = x_{t-1} - \eta\omega\, x_{t-1} - \eta\, \hat m_t / (\sqrt{\hat v_t} + \varepsilon)
 
     with :math:`\hat m_t, \hat v_t` from the raw gradient, as in ``Adam``. Same arguments,
-    but ``weight_decay`` (:math:`\lambda`) defaults to ``1e-2``; ``weight_decay=0`` is Adam.
+    but ``weight_decay`` (:math:`\omega`; PyTorch's documentation writes :math:`\lambda`)
+    defaults to ``1e-2``; ``weight_decay=0`` is Adam.
 
     Differences from the paper and from Keras:
 
-    * The paper's Algorithm 2 is :math:`x_t = x_{t-1} - s_t(\alpha \hat m_t / (\sqrt{\hat
-      v_t} + \epsilon) + \lambda x_{t-1})`, :math:`s_t` a schedule multiplier: its decay
-      :math:`s_t\lambda` does not scale with the learning rate :math:`\alpha`. torch's does
-      (:math:`\eta = s_t\alpha`), so torch's :math:`\lambda` is the paper's :math:`\lambda/\alpha`.
-    * Keras's ``AdamW`` decays as torch does (default :math:`\lambda = 0.004`).
+    * The paper's Algorithm 2 is :math:`x_t = x_{t-1} - c_t(\alpha \hat m_t / (\sqrt{\hat
+      v_t} + \varepsilon) + \lambda x_{t-1})`, with a schedule multiplier :math:`c_t` (the
+      paper's :math:`\eta_t`) and its decay rate :math:`\lambda`: the decay :math:`c_t\lambda`
+      does not scale with the learning rate :math:`\alpha`. torch's does
+      (:math:`\eta = c_t\alpha`, :math:`\eta\omega = c_t\lambda`), so torch's :math:`\omega`
+      is the paper's :math:`\lambda/\alpha`.
+    * Keras's ``AdamW`` decays as torch does (default :math:`\omega = 0.004`).
 
     Reference: I. Loshchilov, F. Hutter (2019), Decoupled weight decay regularization,
     ICLR, arXiv:1711.05101.
@@ -129,19 +133,21 @@ class AdamaxState(NamedTuple):
 class Adamax(FirstOrder):
     r"""AdaMax, Adam in the infinity norm (Kingma and Ba, 2015, Sec. 7.1), as ``torch.optim``.
 
-    With :math:`g_t = \nabla f(x_{t-1}) + \lambda x_{t-1}`,
+    With :math:`g_t = \nabla f(x_{t-1}) + \omega x_{t-1}`,
 
     .. math::
 
         m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t \\
-        u_t &= \max(\beta_2 u_{t-1},\ |g_t| + \epsilon) \\
+        u_t &= \max(\beta_2 u_{t-1},\ |g_t| + \varepsilon) \\
         x_t &= x_{t-1} - \frac{\eta}{1 - \beta_1^t}\, \frac{m_t}{u_t}
 
-    from zero; :math:`u_t` needs no bias correction. Arguments (defaults): :math:`\eta`
-    ``lr`` (``2e-3``), ``betas`` (``(0.9, 0.999)``), :math:`\epsilon` ``eps`` (``1e-8``),
-    :math:`\lambda` ``weight_decay`` (``0``), ``maximize=False``. The paper has no epsilon;
-    torch adds it inside the max, Keras outside, dividing by :math:`u_t + \epsilon` (and
-    defaulting to ``learning_rate=1e-3``).
+    from zero; :math:`u_t` (the paper's symbol, the state's ``u``; not Adadelta's average)
+    needs no bias correction. Arguments (defaults): :math:`\eta` ``lr`` (``2e-3``),
+    :math:`(\beta_1, \beta_2)` ``betas`` (``(0.9, 0.999)``), :math:`\varepsilon` ``eps``
+    (``1e-8``), :math:`\omega` ``weight_decay`` (``0``; PyTorch's documentation writes
+    :math:`\lambda`), ``maximize=False``. The paper has no epsilon; torch adds it inside the
+    max, Keras outside, dividing by :math:`u_t + \varepsilon` (and defaulting to
+    ``learning_rate=1e-3``).
     """
 
     def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *, maximize=False):
@@ -179,18 +185,19 @@ class NAdam(FirstOrder):
     r"""Nadam, Adam with Nesterov momentum (Dozat, 2016), as ``torch.optim.NAdam``.
 
     With :math:`g_t, m_t, \hat v_t` as in ``Adam`` and momenta
-    :math:`\mu_t = \beta_1 (1 - \tfrac12\, 0.96^{t\psi})`,
+    :math:`\mu_t = \beta_1 (1 - \tfrac12\, 0.96^{t\psi})` (Dozat's and PyTorch's symbol, the
+    method ``mu``; not the book's smallest eigenvalue :math:`\mu`),
 
     .. math::
 
         x_t = x_{t-1} - \eta \Big(\frac{1 - \mu_t}{1 - \prod_{i \le t} \mu_i}\, g_t
               + \frac{\mu_{t+1}}{1 - \prod_{i \le t+1} \mu_i}\, m_t\Big)
-              \Big/ \big(\sqrt{\hat v_t} + \epsilon\big)
+              \Big/ \big(\sqrt{\hat v_t} + \varepsilon\big)
 
     (the bracket is ``m_bar``). Arguments (defaults): :math:`\eta` ``lr`` (``2e-3``),
-    ``betas``, ``eps``, :math:`\lambda` ``weight_decay`` as in ``Adam``, :math:`\psi`
-    ``momentum_decay`` (``4e-3``); flags ``decoupled_weight_decay=False`` (as ``AdamW``),
-    ``maximize=False`` and ``momentum_schedule=True`` (optlib's own).
+    ``betas``, :math:`\varepsilon` ``eps``, :math:`\omega` ``weight_decay`` as in ``Adam``,
+    :math:`\psi` ``momentum_decay`` (``4e-3``); flags ``decoupled_weight_decay=False`` (as
+    ``AdamW``), ``maximize=False`` and ``momentum_schedule=True`` (optlib's own).
 
     **The paper's form**, Dozat's Algorithm 2 with a constant momentum :math:`\mu_t =
     \beta_1` (so :math:`\prod_{i \le t} \mu_i = \beta_1^t`), is ``momentum_schedule=False``.
@@ -257,19 +264,21 @@ class AMSGrad(FirstOrder):
         m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t \\
         v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 \\
         \hat v_t &= \max(\hat v_{t-1}, v_t) \\
-        x_t &= x_{t-1} - \eta_t\, m_t / (\sqrt{\hat v_t} + \epsilon)
+        x_t &= x_{t-1} - \eta_t\, m_t / (\sqrt{\hat v_t} + \varepsilon)
 
     elementwise, from zero, with :math:`\eta_t = \eta`, or :math:`\eta / \sqrt t` (the
     step size of the paper's theorem) if ``sqrt_decay=True``. :math:`\hat v_t` never
-    decreases, so the effective step :math:`\eta_t/(\sqrt{\hat v_t} + \epsilon)` never
-    grows. Arguments (defaults): :math:`\eta` ``lr`` (``1e-3``), ``betas`` (``(0.9, 0.999)``),
-    :math:`\epsilon` ``eps`` (``1e-8``), ``sqrt_decay=False``. The state's ``v_max`` is v-hat.
+    decreases, so the effective step :math:`\eta_t/(\sqrt{\hat v_t} + \varepsilon)` never
+    grows. Arguments (defaults): :math:`\eta` ``lr`` (``1e-3``), :math:`(\beta_1, \beta_2)`
+    ``betas`` (``(0.9, 0.999)``), :math:`\varepsilon` ``eps`` (``1e-8``),
+    ``sqrt_decay=False``. The state's ``v_max`` is :math:`\hat v_t` (here a running maximum,
+    not Adam's bias-corrected average).
 
     Differences from the paper and from torch: the paper has no epsilon (``eps=0`` is
     its update, with 0/0 where all gradients so far were zero); it allows a varying
     :math:`\beta_{1t} \le \beta_1`; its projection onto a box is clipping, left to the
     caller. ``Adam(amsgrad=True)`` (torch's and optlib's) keeps both bias corrections:
-    :math:`x_t = x_{t-1} - \eta \hat m_t / (\sqrt{v^\max_t / (1 - \beta_2^t)} + \epsilon)`.
+    :math:`x_t = x_{t-1} - \eta \hat m_t / (\sqrt{v^\max_t / (1 - \beta_2^t)} + \varepsilon)`.
 
     Reference: S. J. Reddi, S. Kale, S. Kumar (2018), On the convergence of Adam and
     beyond, ICLR.

@@ -20,27 +20,28 @@ class AdagradState(NamedTuple):
 class Adagrad(FirstOrder):
     r"""Adagrad (Duchi, Hazan and Singer, 2011), as ``torch.optim.Adagrad``.
 
-    With :math:`g_t = \nabla f(x_{t-1}) + \lambda x_{t-1}`,
+    With :math:`g_t = \nabla f(x_{t-1}) + \omega x_{t-1}`,
 
     .. math::
 
         G_t &= G_{t-1} + g_t^2, \qquad G_0 = G_\text{init} \\
-        \eta_t &= \eta / (1 + (t - 1)\,\delta) \\
-        x_t &= x_{t-1} - \frac{\eta_t}{\sqrt{G_t} + \epsilon}\, g_t
+        \eta_t &= \eta / (1 + (t - 1)\,\zeta) \\
+        x_t &= x_{t-1} - \frac{\eta_t}{\sqrt{G_t} + \varepsilon}\, g_t
 
     elementwise. Symbols and arguments (defaults): :math:`\eta` ``lr`` (``1e-2``),
-    :math:`\delta` ``lr_decay`` (``0``), :math:`\lambda` ``weight_decay`` (``0``),
-    :math:`G_\text{init}` ``initial_accumulator_value`` (``0``), :math:`\epsilon` ``eps``
-    (``1e-10``); flag ``maximize=False``. Because :math:`G_t` only grows and
-    :math:`\eta_t` only shrinks, each coordinate's step size :math:`\eta_t/(\sqrt{G_t} +
-    \epsilon)` never increases.
+    :math:`\zeta` ``lr_decay`` (``0``), :math:`\omega` ``weight_decay`` (``0``; PyTorch's
+    documentation writes :math:`\lambda`), :math:`G_\text{init}` ``initial_accumulator_value``
+    (``0``), :math:`\varepsilon` ``eps`` (``1e-10``); flag ``maximize=False``. Because
+    :math:`G_t` only grows and :math:`\eta_t` only shrinks, each coordinate's step size
+    :math:`\eta_t/(\sqrt{G_t} + \varepsilon)` never increases.
 
     Differences from the paper and from Keras:
 
-    * The paper's diagonal update is :math:`x_{t} = x_{t-1} - \eta\, g_t / (\delta_0 +
-      \sqrt{G_t})`, with :math:`\delta_0 \ge 0` outside the square root, as here; it has
-      no ``lr_decay`` (a torch addition) and no weight decay.
-    * Keras's ``Adagrad`` puts epsilon inside the root, :math:`g_t / \sqrt{G_t + \epsilon}`,
+    * The paper's diagonal update is :math:`x_{t} = x_{t-1} - \eta\, g_t / (\delta +
+      \sqrt{G_t})`, with its :math:`\delta \ge 0` (this :math:`\varepsilon`, not the book's
+      damping) outside the square root, as here; it has no ``lr_decay`` (a torch addition)
+      and no weight decay.
+    * Keras's ``Adagrad`` puts epsilon inside the root, :math:`g_t / \sqrt{G_t + \varepsilon}`,
       and defaults to ``learning_rate=1e-3``, ``initial_accumulator_value=0.1``,
       ``epsilon=1e-7``.
 
@@ -88,33 +89,35 @@ class RMSpropState(NamedTuple):
 class RMSprop(FirstOrder):
     r"""RMSprop (Hinton, 2012), optionally centered (Graves, 2013), as ``torch.optim.RMSprop``.
 
-    With :math:`g_t = \nabla f(x_{t-1}) + \lambda x_{t-1}`,
+    With :math:`g_t = \nabla f(x_{t-1}) + \omega x_{t-1}`,
 
     .. math::
 
-        v_t &= \alpha v_{t-1} + (1 - \alpha)\, g_t^2 \\
-        \bar g_t &= \alpha \bar g_{t-1} + (1 - \alpha)\, g_t \\
-        s_t &= \sqrt{v_t - \bar g_t^2} \ \text{if centered, else } \sqrt{v_t} \\
-        b_t &= \mu b_{t-1} + g_t / (s_t + \epsilon) \\
+        v_t &= \rho v_{t-1} + (1 - \rho)\, g_t^2 \\
+        \bar g_t &= \rho \bar g_{t-1} + (1 - \rho)\, g_t \\
+        \tilde v_t &= \max(v_t - \bar g_t^2, 0) \ \text{if centered, else } v_t \\
+        b_t &= \beta b_{t-1} + g_t / (\sqrt{\tilde v_t} + \varepsilon) \\
         x_t &= x_{t-1} - \eta\, b_t
 
-    elementwise, from :math:`v_0 = \bar g_0 = b_0 = 0`; with :math:`\mu = 0` the last two
-    lines are :math:`x_t = x_{t-1} - \eta g_t / (s_t + \epsilon)`. Symbols and arguments
-    (defaults): :math:`\eta` ``lr`` (``1e-2``), :math:`\alpha` ``alpha`` (``0.99``, in
-    [0, 1]), :math:`\epsilon` ``eps`` (``1e-8``), :math:`\lambda` ``weight_decay`` (``0``),
-    :math:`\mu` ``momentum`` (``0``); flags ``centered=False``, ``maximize=False``.
-    :math:`\bar g` (``grad_avg``) is tracked always and used only when ``centered``.
+    elementwise, from :math:`v_0 = \bar g_0 = b_0 = 0`; with :math:`\beta = 0` the last two
+    lines are :math:`x_t = x_{t-1} - \eta g_t / (\sqrt{\tilde v_t} + \varepsilon)`. Symbols
+    and arguments (defaults): :math:`\eta` ``lr`` (``1e-2``), :math:`\rho` ``alpha``
+    (``0.99``, in [0, 1]; PyTorch's documentation writes :math:`\alpha`), :math:`\varepsilon`
+    ``eps`` (``1e-8``), :math:`\omega` ``weight_decay`` (``0``; PyTorch's :math:`\lambda`),
+    :math:`\beta` ``momentum`` (``0``; PyTorch's :math:`\mu`); flags ``centered=False``,
+    ``maximize=False``. The state calls :math:`v_t` ``square_avg``, :math:`\bar g_t`
+    ``grad_avg`` (tracked always, used only when ``centered``) and :math:`b_t` ``buf``.
 
     Differences from the sources and from Keras:
 
     * Hinton's lecture divides by :math:`\sqrt{v_t}` with decay 0.9 and no epsilon; torch
-      adds :math:`\epsilon` outside the root and defaults to :math:`\alpha = 0.99`.
+      adds :math:`\varepsilon` outside the root and defaults to :math:`\rho = 0.99`.
     * The centered form, with momentum, is from Graves (2013), who divides by
-      :math:`\sqrt{v_t - \bar g_t^2 + \epsilon}` (epsilon inside the root).
-    * There is no bias correction: :math:`v_1 = (1 - \alpha) g_1^2`, so the first steps
-      are larger by about :math:`1/\sqrt{1 - \alpha^t}` than Adam's with
-      :math:`\beta_1 = 0, \beta_2 = \alpha`.
-    * Keras's ``RMSprop`` puts epsilon inside the root, :math:`g / \sqrt{v + \epsilon}`,
+      :math:`\sqrt{v_t - \bar g_t^2 + \varepsilon}` (epsilon inside the root).
+    * There is no bias correction: :math:`v_1 = (1 - \rho) g_1^2`, so the first steps
+      are larger by about :math:`1/\sqrt{1 - \rho^t}` than Adam's with
+      :math:`\beta_1 = 0, \beta_2 = \rho`.
+    * Keras's ``RMSprop`` puts epsilon inside the root, :math:`g_t / \sqrt{v_t + \varepsilon}`,
       keeps the momentum buffer already multiplied by the learning rate, and defaults to
       ``learning_rate=1e-3``, ``rho=0.9``, ``epsilon=1e-7``.
 
@@ -165,24 +168,26 @@ class AdadeltaState(NamedTuple):
 class Adadelta(FirstOrder):
     r"""Adadelta (Zeiler, 2012), as ``torch.optim.Adadelta``.
 
-    With :math:`g_t = \nabla f(x_{t-1}) + \lambda x_{t-1}` and
-    :math:`\operatorname{RMS}[y] = \sqrt{E[y^2] + \epsilon}`,
+    With :math:`g_t = \nabla f(x_{t-1}) + \omega x_{t-1}`,
 
     .. math::
 
-        E[g^2]_t &= \rho E[g^2]_{t-1} + (1 - \rho)\, g_t^2 \\
-        \Delta_t &= \frac{\sqrt{E[\Delta^2]_{t-1} + \epsilon}}{\sqrt{E[g^2]_t + \epsilon}}\, g_t \\
-        E[\Delta^2]_t &= \rho E[\Delta^2]_{t-1} + (1 - \rho)\, \Delta_t^2 \\
+        v_t &= \rho v_{t-1} + (1 - \rho)\, g_t^2 \\
+        \Delta_t &= \frac{\sqrt{u_{t-1} + \varepsilon}}{\sqrt{v_t + \varepsilon}}\, g_t \\
+        u_t &= \rho u_{t-1} + (1 - \rho)\, \Delta_t^2 \\
         x_t &= x_{t-1} - \eta\, \Delta_t
 
-    elementwise, from zero averages. Symbols and arguments (defaults): :math:`\eta`
-    ``lr`` (``1.0``), :math:`\rho` ``rho`` (``0.9``, in [0, 1]), :math:`\epsilon` ``eps``
-    (``1e-6``), :math:`\lambda` ``weight_decay`` (``0``); flag ``maximize=False``.
+    elementwise, from :math:`v_0 = u_0 = 0`. Zeiler writes :math:`E[g^2]_t` for :math:`v_t`
+    and :math:`E[\Delta x^2]_t` for :math:`u_t`; the state calls them ``square_avg`` and
+    ``acc_delta``. Symbols and arguments (defaults): :math:`\eta` ``lr`` (``1.0``),
+    :math:`\rho` ``rho`` (``0.9``, in [0, 1]), :math:`\varepsilon` ``eps`` (``1e-6``),
+    :math:`\omega` ``weight_decay`` (``0``; PyTorch's documentation writes :math:`\lambda`);
+    flag ``maximize=False``.
 
     Differences from the paper and from Keras:
 
     * Zeiler's update has no learning rate: it is :math:`\eta = 1`, torch's default.
-      With :math:`\eta \ne 1`, :math:`E[\Delta^2]` still accumulates the unscaled
+      With :math:`\eta \ne 1`, :math:`u_t` still accumulates the unscaled
       :math:`\Delta_t`, not the actual move :math:`x_t - x_{t-1} = -\eta\Delta_t` (torch
       and Keras both do this).
     * Keras's ``Adadelta`` has the same form but defaults to ``learning_rate=1e-3`` (its

@@ -87,17 +87,26 @@ class NewtonState(NamedTuple):
 class Newton(_LineSearch):
     r"""Newton's method, optionally damped or saddle-free.
 
-    .. math::
-        x_{t+1} = x_t - \eta\,(B_t + \lambda I)^{-1} g_t,\qquad
-        B_t = H_t \text{ or, saddle-free, } |H_t| = V |\Lambda| V^\top
+    With :math:`g_t = \nabla f(x_{t-1})` and the eigen-decomposition
+    :math:`H(x_{t-1}) = \sum_i \lambda_i q_i q_i^\top` of the Hessian there,
 
-    with :math:`H_t = V \Lambda V^\top` the Hessian at :math:`x_t` (eigen-decomposition),
-    :math:`\eta` = ``lr`` (or the backtracking step from ``lr``), :math:`\lambda` = ``damping``.
-    Pure Newton (:math:`\eta = 1, \lambda = 0`) jumps to the stationary point of the local
-    quadratic model, so it solves a quadratic in one step, converges quadratically near a
-    minimum, and is attracted by saddles too. Replacing the eigenvalues by their absolute values
-    (Dauphin et al., 2014) keeps the step length of Newton but always descends. A zero
-    eigenvalue of :math:`B_t + \lambda I` gives an infinite step (which ``optlib.run`` flags).
+    .. math::
+        p_t = -\sum_i \frac{q_i^\top g_t}{\tilde\lambda_i + \delta}\, q_i,\qquad
+        x_t = x_{t-1} + \alpha_t\, p_t,\qquad
+        \tilde\lambda_i = \begin{cases} |\lambda_i| & \text{saddle-free} \\
+                                        \lambda_i & \text{otherwise,} \end{cases}
+
+    that is :math:`p_t = -(H + \delta I)^{-1} g_t`, or :math:`-(|H| + \delta I)^{-1} g_t` with
+    :math:`|H| = \sum_i |\lambda_i|\, q_i q_i^\top`. Symbols and arguments (defaults):
+    :math:`\eta` ``lr`` (``1.0``) is the step length :math:`\alpha_t`, or with
+    ``line_search=True`` the first trial of the backtracking search that chooses
+    :math:`\alpha_t`; :math:`\delta` ``damping`` (``0.0``); flags ``saddle_free`` and
+    ``line_search`` (``False``). Pure Newton (:math:`\eta = 1, \delta = 0`) jumps to the
+    stationary point of the local quadratic model, so it solves a quadratic in one step,
+    converges quadratically near a minimum, and is attracted by saddles too. Replacing the
+    eigenvalues by their absolute values (Dauphin et al., 2014) keeps the step length of
+    Newton but always descends. A zero :math:`\tilde\lambda_i + \delta` gives an infinite step
+    (which ``optlib.run`` flags).
 
     References: Nocedal & Wright, *Numerical Optimization* (2006), ch. 3; Dauphin et al.,
     "Identifying and attacking the saddle point problem in high-dimensional non-convex
@@ -144,19 +153,25 @@ class BFGSState(NamedTuple):
 class BFGS(_LineSearch):
     r"""BFGS: a quasi-Newton method that learns the inverse Hessian from gradient differences.
 
-    With :math:`s = x_t - x_{t-1}`, :math:`y = g_t - g_{t-1}` and :math:`\rho = 1 / y^\top s`,
+    With :math:`g_t = \nabla f(x_{t-1})` and the secant pair of the previous step,
+    :math:`s = s_{t-1} = x_{t-1} - x_{t-2}` and :math:`y = y_{t-1} = g_t - g_{t-1}`, the
+    approximation :math:`M_t \approx H^{-1}` and the step are
 
     .. math::
-        H_t = (I - \rho s y^\top) H_{t-1} (I - \rho y s^\top) + \rho s s^\top,\qquad
-        x_{t+1} = x_t - \alpha_t H_t g_t
+        M_t = \Bigl(I - \frac{s y^\top}{y^\top s}\Bigr) M_{t-1}
+              \Bigl(I - \frac{y s^\top}{y^\top s}\Bigr) + \frac{s s^\top}{y^\top s},\qquad
+        x_t = x_{t-1} - \alpha_t M_t g_t
 
-    so that :math:`H_t y = s` (the secant condition) and :math:`H_t` stays symmetric positive
+    so that :math:`M_t y = s` (the secant condition) and :math:`M_t` stays symmetric positive
     definite as long as :math:`y^\top s > 0`. Where
     :math:`y^\top s \le 10^{-10} \lVert y\rVert \lVert s\rVert` (possible with a backtracking
     rather than a Wolfe line search or a fixed ``lr``, and at convergence, where
-    :math:`1 / y^\top s` would overflow) the update is skipped and
-    :math:`H_t = H_{t-1}`. :math:`H_0 = I`; :math:`\alpha_t` is ``lr`` or the backtracking step
-    from ``lr``. Cost: :math:`O(d^2)` memory and time per step.
+    :math:`1 / y^\top s` would overflow) the update is skipped and :math:`M_t = M_{t-1}`.
+    :math:`M_1 = I` (there is no pair yet), so the first step is a gradient step. Symbols and
+    arguments (defaults): :math:`\alpha_t` is ``lr`` (``1.0``), or with ``line_search``
+    (``True``) the backtracking step from ``lr``. The code calls :math:`M_t` ``H`` (the state's
+    and ``terms``'s ``H``, after Nocedal & Wright) and :math:`1 / y^\top s` ``rho``. Cost:
+    :math:`O(d^2)` memory and time per step.
 
     References: Broyden (1970), Fletcher (1970), Goldfarb (1970), Shanno (1970); Nocedal &
     Wright (2006), eq. (6.17) and Algorithm 6.1.
@@ -205,24 +220,28 @@ class LBFGSState(NamedTuple):
 
 
 class LBFGS(_LineSearch):
-    r"""L-BFGS: BFGS from the last ``history_size`` pairs :math:`(s_i, y_i)`, never forming H.
+    r"""L-BFGS: BFGS from the last ``history_size`` pairs :math:`(s_i, y_i)`, never forming M.
 
-    The direction :math:`p = -H g` comes from the two-loop recursion (Nocedal & Wright,
-    Algorithm 7.4), with :math:`\rho_i = 1 / y_i^\top s_i` and :math:`H_0 = \gamma I`:
+    The direction :math:`p_t = -M_t g_t` comes from the two-loop recursion (Nocedal & Wright,
+    Algorithm 7.4) over the stored pairs, with :math:`M_t` the BFGS matrix built from
+    :math:`\gamma I` by those pairs, oldest first:
 
     .. math::
-        q \leftarrow g;\quad a_i = \rho_i s_i^\top q,\ q \leftarrow q - a_i y_i
-        \ \text{(newest to oldest)};\quad r \leftarrow \gamma q;\quad
-        r \leftarrow r + (a_i - \rho_i y_i^\top r)\, s_i\ \text{(oldest to newest)};\quad
-        p = -r
+        q \leftarrow g_t;\quad a_i = \frac{s_i^\top q}{y_i^\top s_i},\
+        q \leftarrow q - a_i y_i \ \text{(newest to oldest)};\quad r \leftarrow \gamma q;\quad
+        r \leftarrow r + \Bigl(a_i - \frac{y_i^\top r}{y_i^\top s_i}\Bigr)\, s_i\
+        \text{(oldest to newest)};\quad p_t = -r
 
     with :math:`\gamma = s^\top y / y^\top y` of the newest pair (1 before the first one), then
-    :math:`x_{t+1} = x_t + \alpha_t p`, :math:`\alpha_t` = ``lr`` or the backtracking step
-    from ``lr``. As in ``torch.optim.LBFGS``, :math:`s` is the step actually taken and a pair is
-    stored only if :math:`y^\top s > 10^{-10}` (backtracking, unlike a Wolfe line search, does
-    not ensure it). ``first_step="torch"`` (the default) scales the very first step, taken
-    before any curvature is known, by :math:`\min(1, 1/\lVert g\rVert_1)` as torch does;
-    ``"lr"`` does not. ``LBFGS(lr, history_size=m, line_search=False)`` then reproduces
+    :math:`x_t = x_{t-1} + \alpha_t p_t`, :math:`\alpha_t` = ``lr`` or the backtracking step
+    from ``lr``. As in ``torch.optim.LBFGS``, the pair made at step :math:`t` is
+    :math:`s = s_{t-1}`, the step actually taken, and :math:`y = y_{t-1} = g_t - g_{t-1}`; it
+    is stored only if :math:`y^\top s > 10^{-10}` (backtracking, unlike a Wolfe line search,
+    does not ensure it). The state keeps the pairs as rows of ``S`` and ``Y``, oldest first,
+    and :math:`1 / y_i^\top s_i` as ``rho``. ``first_step="torch"`` (the default) scales the
+    very first step, taken before any curvature is known, by
+    :math:`\min(1, 1/\lVert g_1\rVert_1)` as torch does; ``"lr"`` does not.
+    ``LBFGS(lr, history_size=m, line_search=False)`` then reproduces
     ``torch.optim.LBFGS(lr=lr, history_size=m, max_iter=1)`` iterate by iterate (one ``step``
     per torch ``step``; torch's early exits on tiny gradients or changes aside).
     Cost: :math:`O(md)` memory and time per step.
@@ -287,11 +306,13 @@ class DiagonalNewton(Optimizer):
     r"""Newton's step with the Hessian replaced by its diagonal (Becker & LeCun, 1988).
 
     .. math::
-        x_{t+1} = x_t - \frac{\eta}{|\operatorname{diag} H_t| + \mu} \odot g_t
+        x_t = x_{t-1} - \frac{\eta}{|\operatorname{diag} H(x_{t-1})| + \delta} \odot g_t
 
-    coordinate by coordinate: :math:`\eta` = ``lr``, :math:`\mu` = ``mu`` keeps the step bounded
-    where the curvature is small, and the absolute value keeps it downhill where the curvature is
-    negative. Exact for a quadratic with a diagonal Hessian (:math:`\mu = 0`), blind to rotated valleys.
+    coordinate by coordinate, with :math:`g_t = \nabla f(x_{t-1})`. Symbols and arguments
+    (defaults): :math:`\eta` ``lr`` (``1.0``); :math:`\delta` ``mu`` (``1e-2``, the paper's
+    :math:`\mu`), the damping that keeps the step bounded where the curvature is small. The
+    absolute value keeps the step downhill where the curvature is negative. Exact for a
+    quadratic with a diagonal Hessian (:math:`\delta = 0`), blind to rotated valleys.
 
     References: Becker & LeCun, "Improving the convergence of back-propagation learning with
     second order methods", Connectionist Models Summer School (1988); LeCun, Bottou, Orr &

@@ -57,26 +57,28 @@ class SGDState(NamedTuple):
 class SGD(FirstOrder):
     r"""Stochastic gradient descent with momentum, as ``torch.optim.SGD``.
 
-    With gradient :math:`g_t = \nabla f(x_{t-1}) + \lambda x_{t-1}` (negated first
-    when ``maximize``), one step is
+    With gradient :math:`g_t = \nabla f(x_{t-1}) + \omega x_{t-1}` (negated first when
+    ``maximize``), one step is
 
     .. math::
 
         b_t &= \begin{cases} g_t & t = 1 \\
-                \mu\, b_{t-1} + (1 - \tau)\, g_t & t > 1 \end{cases} \\
-        d_t &= \begin{cases} g_t + \mu\, b_t & \text{nesterov} \\
+                \beta\, b_{t-1} + (1 - \tau)\, g_t & t > 1 \end{cases} \\
+        d_t &= \begin{cases} g_t + \beta\, b_t & \text{nesterov} \\
                 b_t & \text{otherwise} \end{cases} \\
         x_t &= x_{t-1} - \eta\, d_t
 
-    and :math:`d_t = g_t` where :math:`\mu = 0` (plain gradient descent).
+    and :math:`d_t = g_t` where :math:`\beta = 0` (plain gradient descent).
 
-    Symbols and arguments: :math:`\eta` is ``lr`` (default ``1e-3``), :math:`\mu` is
-    ``momentum`` (``0``), :math:`\tau` is ``dampening`` (``0``, in [0, 1]) and
-    :math:`\lambda` is ``weight_decay`` (``0``); all may be arrays that broadcast against
-    ``x``. The state holds the step count ``t`` and the buffer ``buf`` (:math:`b`).
+    Symbols and arguments (defaults): :math:`\eta` is ``lr`` (``1e-3``), :math:`\beta` is
+    ``momentum`` (``0``; PyTorch's documentation writes :math:`\mu`, and so does the code's
+    ``mu``), :math:`\tau` is ``dampening`` (``0``, in [0, 1]) and :math:`\omega` is
+    ``weight_decay`` (``0``; PyTorch's documentation writes :math:`\lambda`); all may be
+    arrays that broadcast against ``x``. The state holds the step count ``t`` and the buffer
+    ``buf`` (:math:`b_t`).
 
     ``nesterov=False`` and ``maximize=False`` are flags. ``nesterov`` requires
-    :math:`\mu > 0` and :math:`\tau = 0` (in every element, when they are arrays).
+    :math:`\beta > 0` and :math:`\tau = 0` (in every element, when they are arrays).
 
     Differences from the papers and from Keras:
 
@@ -84,20 +86,21 @@ class SGD(FirstOrder):
       :math:`1 - \tau`; dampening acts from the second step on. So does optlib.
     * **Heavy ball.** Polyak's method,
       :math:`x_{t} = x_{t-1} - \alpha \nabla f(x_{t-1}) + \beta (x_{t-1} - x_{t-2})`, is this
-      update with :math:`\eta = \alpha`, :math:`\mu = \beta`, :math:`\tau = 0`:
-      :math:`x_t - x_{t-1} = -\eta b_t = \mu (x_{t-1} - x_{t-2}) - \eta g_t`. Keras keeps the
-      velocity :math:`v_t = \mu v_{t-1} - \eta g_t` (so :math:`v_t = -\eta b_t`); the two agree
-      while :math:`\eta` is constant and differ when it changes, because torch multiplies the
-      whole buffer by the current :math:`\eta`.
+      update with :math:`\eta = \alpha`, the same :math:`\beta` and :math:`\tau = 0`:
+      :math:`x_t - x_{t-1} = -\eta b_t = \beta (x_{t-1} - x_{t-2}) - \eta g_t`. Keras keeps
+      the velocity :math:`w_t = \beta w_{t-1} - \eta g_t` (so :math:`w_t = -\eta b_t`); the
+      two agree while :math:`\eta` is constant and differ when it changes, because torch
+      multiplies the whole buffer by the current :math:`\eta`.
     * **Nesterov.** Sutskever et al.'s form of Nesterov's method evaluates the gradient
-      at a look-ahead point: :math:`v_t = \mu v_{t-1} - \eta\nabla f(\theta_{t-1} + \mu
-      v_{t-1})`, :math:`\theta_t = \theta_{t-1} + v_t`. With ``nesterov=True``, :math:`x_t`
-      is that look-ahead point, :math:`x_t = \theta_t + \mu v_t` (and :math:`v_t = -\eta
-      b_t`), so the gradient is taken at the iterate itself. Keras's ``nesterov=True``,
-      :math:`x_t = x_{t-1} + \mu v_t - \eta g_t`, is the same rule.
+      at a look-ahead point: :math:`w_t = \beta w_{t-1} - \eta\nabla f(\theta_{t-1} + \beta
+      w_{t-1})`, :math:`\theta_t = \theta_{t-1} + w_t` (the paper writes :math:`v_t` and
+      :math:`\mu` for the velocity :math:`w_t` and :math:`\beta`). With ``nesterov=True``,
+      :math:`x_t` is that look-ahead point, :math:`x_t = \theta_t + \beta w_t` (and
+      :math:`w_t = -\eta b_t`), so the gradient is taken at the iterate itself. Keras's
+      ``nesterov=True``, :math:`x_t = x_{t-1} + \beta w_t - \eta g_t`, is the same rule.
     * **Weight decay** is an L2 penalty added to the gradient (it enters the momentum
       buffer). Keras's ``weight_decay`` instead shrinks the variable,
-      :math:`x \leftarrow x - \eta\lambda x`, outside the update (decoupled, as AdamW).
+      :math:`x \leftarrow x - \eta\omega x`, outside the update (decoupled, as AdamW).
 
     References: B. T. Polyak (1964), Some methods of speeding up the convergence of
     iteration methods; I. Sutskever, J. Martens, G. Dahl, G. Hinton (2013), On the

@@ -817,7 +817,7 @@ _TEX = {
     "m_hat": r"$\hat m_t$",
     "v_hat": r"$\hat v_t$",
     "step_size": r"step size $\eta / (\sqrt{\hat v_t} + \varepsilon)$",
-    "update": r"update $x_{t+1} - x_t$",
+    "update": r"update $x_t - x_{t-1}$",
     "buf": "momentum buffer $b_t$",
     "square_avg": "$v_t$ (square average)",
 }
