@@ -26,9 +26,19 @@ Generic helpers (use them directly, or build a named check on them):
 
 Named checks (one per exercise; the reference lives here, not in the student's notebook):
 
-=========================  ===========================================================
-``check_gd_step(fn)``      ``fn(x, g, lr)`` returns the gradient-descent step ``x - lr g``
-=========================  ===========================================================
+=============================  =======================================================
+``check_gd_step(fn)``          ``fn(x, g, lr)`` returns the gradient-descent step
+                               ``x - lr g`` (chapter 2)
+``check_newton_step(fn)``      ``fn(x, g, H, delta=0.0)`` returns the point reached by
+                               one damped Newton step, ``x - (H + delta I)^{-1} g``
+                               (chapter 4)
+``check_bfgs_update(fn)``      ``fn(M, s, y)`` returns the BFGS update of the
+                               inverse-Hessian approximation ``M`` by the secant pair
+                               ``(s, y)`` (chapter 4)
+``check_adam_step(fn)``        ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
+                               ``(x_new, m_new, v_new)`` after Adam's step ``t``
+                               (chapter 8)
+=============================  =======================================================
 
 To add one: write ``check_<what>(fn)`` below as a call of ``check_function`` whose reference
 is computed by optlib or by a formula the chapter derives, with a few seeded cases that cover
@@ -43,7 +53,18 @@ import copy
 
 import numpy as np
 
-__all__ = ["check_value", "check_function", "check_gd_step"]
+from optlib import problems
+from optlib.adam import Adam
+from optlib.newton import BFGS, BFGSState, Newton
+
+__all__ = [
+    "check_value",
+    "check_function",
+    "check_gd_step",
+    "check_newton_step",
+    "check_bfgs_update",
+    "check_adam_step",
+]
 
 
 def _show(value):
@@ -162,3 +183,93 @@ def check_gd_step(fn):
         (rng.normal(size=(4, 2)), rng.normal(size=(4, 2)), np.array([[0.01], [0.1], [0.5], [1.0]])),
     ]
     check_function(fn, _gd_step, cases, name="gd_step")
+
+
+def _newton_step(x, g, H, delta=0.0):
+    opt = Newton(damping=delta)
+    return opt.step(x, g, opt.init(x), hess=H)[0]
+
+
+def check_newton_step(fn):
+    r"""``fn(x, g, H, delta=0.0)`` is one damped Newton step from ``x``, shape ``(d,)``:
+    :math:`x - (H + \delta I)^{-1} g`, given the gradient ``g`` and the Hessian ``H`` at ``x``.
+
+    Graded against ``optlib.Newton(damping=delta)`` on Rosenbrock's function at its standard
+    start, at a point of the saddle problem where ``H`` is indefinite (without and with
+    damping), and on a random 3-dimensional positive definite ``H``.
+    """
+    rosen, saddle = problems.rosenbrock(), problems.saddle()
+    x_r, x_s = np.array([-1.2, 1.0]), np.array([0.5, 0.2])
+    rng = np.random.default_rng(4)
+    A = rng.normal(size=(3, 3))
+    cases = [
+        (x_r, rosen.grad(x_r), rosen.hess(x_r)),
+        (x_s, saddle.grad(x_s), saddle.hess(x_s)),
+        (x_s, saddle.grad(x_s), saddle.hess(x_s), 2.0),
+        (rng.normal(size=3), rng.normal(size=3), A @ A.T + np.eye(3), 0.1),
+    ]
+    check_function(fn, _newton_step, cases, name="newton_step")
+
+
+def _bfgs_update(M, s, y):
+    # optlib.BFGS's update of M by the pair (s, y): previous point and gradient 0, then (s, y)
+    state = BFGSState(np.asarray(M, dtype=float), np.zeros_like(s), np.zeros_like(y), np.array(1))
+    return BFGS(line_search=False).terms(s, y, state)["H"]
+
+
+def check_bfgs_update(fn):
+    r"""``fn(M, s, y)`` is the BFGS update of the inverse-Hessian approximation ``M``, shape
+    ``(d, d)``, by the secant pair ``s``, ``y`` (shape ``(d,)``, with :math:`y^\top s > 0`):
+
+    .. math::
+        \Bigl(I - \frac{s y^\top}{y^\top s}\Bigr) M \Bigl(I - \frac{y s^\top}{y^\top s}\Bigr)
+        + \frac{s s^\top}{y^\top s}.
+
+    Graded against ``optlib.BFGS``'s update on :math:`M = I`, on a symmetric positive
+    definite :math:`2 \times 2` matrix, and on a random :math:`4 \times 4` one with
+    :math:`y = A s` for a positive definite :math:`A` (every case has :math:`y^\top s` well
+    above the threshold below which ``optlib.BFGS`` skips its update).
+    """
+    rng = np.random.default_rng(5)
+    B = rng.normal(size=(4, 4))
+    s4 = rng.normal(size=4)
+    cases = [
+        (np.eye(2), np.array([1.0, 0.5]), np.array([2.0, 3.0])),
+        (np.array([[2.0, 0.3], [0.3, 0.5]]), np.array([-0.2, 0.1]), np.array([-1.0, 0.4])),
+        (B @ B.T + np.eye(4), s4, (np.diag([1.0, 2.0, 3.0, 4.0]) + 0.1) @ s4),
+    ]
+    check_function(fn, _bfgs_update, cases, name="bfgs_update")
+
+
+def _adam_step(x, g, m, v, t, lr, b1, b2, eps):
+    # optlib's Adam, started from the state (m, v) after t - 1 steps
+    opt = Adam(lr=lr, betas=(b1, b2), eps=eps)
+    state = opt.init(x)._replace(t=np.asarray(t - 1), m=m, v=v)
+    out = opt.terms(x, g, state)
+    return out["x"], out["state"].m, out["state"].v
+
+
+def check_adam_step(fn):
+    """``fn(x, g, m, v, t, lr, b1, b2, eps)`` is Adam's step ``t`` (Algorithm 1 of Kingma and
+    Ba, as ``torch.optim.Adam``) from the point ``x``, the gradient ``g`` and the moments
+    ``m``, ``v`` of step ``t - 1``; it returns ``(x_new, m_new, v_new)``.
+
+    Graded against ``optlib.Adam`` on a fresh state (zero moments) at ``t = 1``, on random
+    moments (``v >= 0``) at ``t = 7``, and on a ``(2, 3)`` batch with one learning rate per row
+    and ``eps = 0``.
+    """
+    rng = np.random.default_rng(8)
+
+    def case(shape, t, *hyper):  # random x, g and moments of step t - 1
+        x, g, m = rng.normal(size=shape), rng.normal(size=shape), rng.normal(size=shape)
+        v = rng.random(shape)
+        if t == 1:  # a fresh state
+            m, v = np.zeros(shape), np.zeros(shape)
+        return (x, g, m, v, t, *hyper)
+
+    cases = [
+        case((2,), 1, 0.1, 0.9, 0.999, 1e-8),
+        case((3,), 7, 0.01, 0.8, 0.99, 1e-6),
+        case((2, 3), 3, np.array([[0.1], [0.001]]), 0.5, 0.9, 0.0),
+    ]
+    check_function(fn, _adam_step, cases, name="adam_step")

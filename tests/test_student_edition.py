@@ -19,7 +19,14 @@ import nbformat
 import numpy as np
 import pytest
 
-from optlib.checks import check_function, check_gd_step, check_value
+from optlib.checks import (
+    check_adam_step,
+    check_bfgs_update,
+    check_function,
+    check_gd_step,
+    check_newton_step,
+    check_value,
+)
 
 matplotlib.use("Agg")
 
@@ -312,3 +319,83 @@ def test_check_gd_step_is_the_gradient_step(capsys):
     for wrong in (lambda x, g, lr: x + lr * g, lambda x, g, lr: x - g, lambda x, g, lr: x - lr):
         with pytest.raises(AssertionError, match="gd_step"):
             check_gd_step(wrong)
+
+
+def test_check_newton_step_is_the_damped_newton_step(capsys):
+    def newton_step(x, g, H, delta=0.0):  # written here from the formula, not from optlib
+        return x - np.linalg.solve(H + delta * np.eye(len(x)), g)
+
+    check_newton_step(newton_step)
+    assert capsys.readouterr().out.startswith("Correct")
+    wrong = [
+        lambda x, g, H, delta=0.0: x - np.linalg.solve(H, g),  # ignores the damping
+        lambda x, g, H, delta=0.0: x + np.linalg.solve(H + delta * np.eye(len(x)), g),  # uphill
+        lambda x, g, H, delta=0.0: x - g / (np.diag(H) + delta),  # the diagonal only
+    ]
+    for fn in wrong:
+        with pytest.raises(AssertionError, match=r"(?s)newton_step\(.*returned"):
+            check_newton_step(fn)
+    with pytest.raises(AssertionError, match="not written yet"):
+        check_newton_step(lambda x, g, H, delta=0.0: stub(x, g, H))
+
+
+def bfgs_formula(M, s, y):
+    V = np.eye(len(s)) - np.outer(y, s) / (y @ s)
+    return V.T @ M @ V + np.outer(s, s) / (y @ s)
+
+
+def test_check_bfgs_update_is_the_bfgs_update(capsys):
+    check_bfgs_update(bfgs_formula)
+    assert capsys.readouterr().out.startswith("Correct")
+    wrong = [
+        lambda M, s, y: bfgs_formula(M, y, s),  # s and y swapped
+        lambda M, s, y: M + np.outer(s, s) / (y @ s),  # the rank-one term alone
+        lambda M, s, y: bfgs_formula(M, s, y).T @ bfgs_formula(M, s, y),  # not the update
+    ]
+    for fn in wrong:
+        with pytest.raises(AssertionError, match=r"(?s)bfgs_update\(.*returned"):
+            check_bfgs_update(fn)
+    with pytest.raises(AssertionError, match="not written yet"):
+        check_bfgs_update(lambda M, s, y: stub(M, s, y))
+
+
+def adam_formula(x, g, m, v, t, lr, b1, b2, eps, correct=True):
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g * g
+    m_hat, v_hat = (m / (1 - b1**t), v / (1 - b2**t)) if correct else (m, v)
+    return x - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def test_check_adam_step_is_adams_step(capsys):
+    check_adam_step(adam_formula)
+    assert capsys.readouterr().out.startswith("Correct")
+    wrong = [
+        lambda *a: adam_formula(*a, correct=False),  # no bias correction
+        lambda x, g, m, v, t, *h: (adam_formula(x, g, m, v, t, *h)[0], m, v),  # old moments back
+        lambda x, g, m, v, t, *h: adam_formula(x, g, m, v, t + 1, *h),  # t off by one
+        lambda *a: adam_formula(*a)[0],  # x alone, not the tuple
+    ]
+    for fn in wrong:
+        with pytest.raises(AssertionError, match=r"(?s)adam_step\(.*returned"):
+            check_adam_step(fn)
+    with pytest.raises(AssertionError, match="not written yet"):
+        check_adam_step(lambda *a: stub(*a[:3]))
+
+
+def test_the_named_checks_agree_with_the_formulas_on_their_own_cases():
+    # each reference in optlib.checks is optlib; these are the formulas the chapters derive
+    from optlib import checks
+
+    rng = np.random.default_rng(0)
+    M = np.array([[2.0, 0.3], [0.3, 0.5]])
+    s, y = rng.normal(size=2), rng.normal(size=2)
+    y = y if y @ s > 0 else -y
+    np.testing.assert_allclose(checks._bfgs_update(M, s, y), bfgs_formula(M, s, y))
+    H = np.array([[2.0, 0.0], [0.0, -0.88]])
+    x, g = rng.normal(size=2), rng.normal(size=2)
+    np.testing.assert_allclose(
+        checks._newton_step(x, g, H, 2.0), x - np.linalg.solve(H + 2.0 * np.eye(2), g)
+    )
+    args = (*rng.normal(size=(3, 2)), rng.random(2), 7, 0.01, 0.8, 0.99, 1e-6)
+    for got, want in zip(checks._adam_step(*args), adam_formula(*args), strict=True):
+        np.testing.assert_allclose(got, want)
