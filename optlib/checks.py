@@ -255,8 +255,9 @@ def check_adam_step(fn):
     ``m``, ``v`` of step ``t - 1``; it returns ``(x_new, m_new, v_new)``.
 
     Graded against ``optlib.Adam`` on a fresh state (zero moments) at ``t = 1``, on random
-    moments (``v >= 0``) at ``t = 7``, and on a ``(2, 3)`` batch with one learning rate per row
-    and ``eps = 0``.
+    moments (``v >= 0``) at ``t = 7``, on a ``(2, 3)`` batch with one learning rate per row
+    and ``eps = 0``, and with a large ``eps = 0.1`` (so that ``eps`` inside the square root, or
+    added to ``v`` before the correction, is caught).
     """
     rng = np.random.default_rng(8)
 
@@ -271,5 +272,6 @@ def check_adam_step(fn):
         case((2,), 1, 0.1, 0.9, 0.999, 1e-8),
         case((3,), 7, 0.01, 0.8, 0.99, 1e-6),
         case((2, 3), 3, np.array([[0.1], [0.001]]), 0.5, 0.9, 0.0),
+        case((4,), 5, 0.1, 0.9, 0.999, 0.1),
     ]
     check_function(fn, _adam_step, cases, name="adam_step")

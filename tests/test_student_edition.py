@@ -359,11 +359,12 @@ def test_check_bfgs_update_is_the_bfgs_update(capsys):
         check_bfgs_update(lambda M, s, y: stub(M, s, y))
 
 
-def adam_formula(x, g, m, v, t, lr, b1, b2, eps, correct=True):
+def adam_formula(x, g, m, v, t, lr, b1, b2, eps, correct=True, eps_inside=False):
     m = b1 * m + (1 - b1) * g
     v = b2 * v + (1 - b2) * g * g
     m_hat, v_hat = (m / (1 - b1**t), v / (1 - b2**t)) if correct else (m, v)
-    return x - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+    denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+    return x - lr * m_hat / denom, m, v
 
 
 def test_check_adam_step_is_adams_step(capsys):
@@ -371,6 +372,7 @@ def test_check_adam_step_is_adams_step(capsys):
     assert capsys.readouterr().out.startswith("Correct")
     wrong = [
         lambda *a: adam_formula(*a, correct=False),  # no bias correction
+        lambda *a: adam_formula(*a, eps_inside=True),  # eps inside the square root
         lambda x, g, m, v, t, *h: (adam_formula(x, g, m, v, t, *h)[0], m, v),  # old moments back
         lambda x, g, m, v, t, *h: adam_formula(x, g, m, v, t + 1, *h),  # t off by one
         lambda *a: adam_formula(*a)[0],  # x alone, not the tuple

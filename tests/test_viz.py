@@ -287,7 +287,7 @@ def test_each_figure_function_describes_its_figure():
     terms = viz.record(HeavyBall(0.1, 0.5), q, steps=10)
     panels = viz.inspector(terms).alt_text()
     assert panels.startswith("Figure of 3 panels. Panel 1: line plot of gₜ, g against step t.")
-    assert "Panel 3: line plot of update xₜ₊₁ − xₜ" in panels
+    assert "Panel 3: line plot of update xₜ − xₜ₋₁" in panels
     assert panels.endswith("Legend: coordinate 1, coordinate 2.")
     for text in (paths, curves, heat.alt_text(), panels):
         assert "$" not in text and "\\" not in text
