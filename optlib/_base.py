@@ -24,10 +24,12 @@ def _fmt(value):
 
 
 def check_range(name, value, low=0.0, high=np.inf, *, low_open=False, high_open=False):
-    """Return ``value`` as a float array, or raise ``ValueError`` naming ``name`` and its range.
+    """Return ``value`` as a float (or a float array), or raise ``ValueError`` naming ``name``.
 
     Every element must lie in the interval from ``low`` to ``high``; ``low_open`` and
-    ``high_open`` exclude the end points. NaN is always rejected.
+    ``high_open`` exclude the end points. NaN is always rejected. A scalar comes back as a
+    Python float: arithmetic on it is several times cheaper than on a 0-d array, which matters
+    for a 2-D problem, where a step is a few dozen tiny operations.
     """
     a = np.asarray(value, dtype=float)
     ok_low = a > low if low_open else a >= low
@@ -37,7 +39,7 @@ def check_range(name, value, low=0.0, high=np.inf, *, low_open=False, high_open=
         right = ")" if high_open or high == np.inf else "]"
         interval = f"{left}{low:g}, {high:g}{right}"
         raise ValueError(f"{name} must be in {interval}, got {_fmt(value)}")
-    return a
+    return float(a) if a.ndim == 0 else a
 
 
 def check_grad(x, g):

@@ -13,7 +13,7 @@ __all__ = ["Adam", "AdamW", "Adamax", "NAdam", "AMSGrad"]
 
 
 class AdamState(NamedTuple):
-    t: np.ndarray  # steps taken
+    t: int  # steps taken
     m: np.ndarray  # first moment (running mean of g)
     v: np.ndarray  # second moment (running mean of g^2)
     v_max: np.ndarray  # max of v over all steps (used when amsgrad)
@@ -73,7 +73,7 @@ class Adam(FirstOrder):
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
-        return AdamState(t=np.asarray(0), m=zero, v=zero, v_max=zero)
+        return AdamState(t=0, m=zero, v=zero, v_max=zero)
 
     def terms(self, x, g, state):
         """``g`` (with L2), ``m``, ``v``, ``v_max``, ``m_hat``, ``v_hat``, ``step_size``, ..."""
@@ -82,7 +82,7 @@ class Adam(FirstOrder):
         x, g, decay = prepare(x, g, self.maximize, self.weight_decay, decoupled=decoupled, lr=lr)
         m = b1 * state.m + (1 - b1) * g
         v = b2 * state.v + (1 - b2) * g * g
-        v_max = np.maximum(state.v_max, v)
+        v_max = np.maximum(state.v_max, v) if self.amsgrad else state.v_max
         m_hat = m / (1 - b1**t)
         v_hat = (v_max if self.amsgrad else v) / (1 - b2**t)
         step_size = lr / (np.sqrt(v_hat) + self.eps)
@@ -125,7 +125,7 @@ class AdamW(Adam):
 
 
 class AdamaxState(NamedTuple):
-    t: np.ndarray  # steps taken
+    t: int  # steps taken
     m: np.ndarray  # first moment
     u: np.ndarray  # exponentially weighted infinity norm
 
@@ -159,7 +159,7 @@ class Adamax(FirstOrder):
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
-        return AdamaxState(t=np.asarray(0), m=zero, u=zero)
+        return AdamaxState(t=0, m=zero, u=zero)
 
     def terms(self, x, g, state):
         """``g`` (after weight decay), ``m``, ``u``, ``step_size``, ``update``, ``x``, ``state``."""
@@ -175,7 +175,7 @@ class Adamax(FirstOrder):
 
 
 class NAdamState(NamedTuple):
-    t: np.ndarray  # steps taken
+    t: int  # steps taken
     m: np.ndarray  # first moment
     v: np.ndarray  # second moment
     mu_product: np.ndarray  # mu_1 mu_2 ... mu_t
@@ -230,7 +230,7 @@ class NAdam(FirstOrder):
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
-        return NAdamState(t=np.asarray(0), m=zero, v=zero, mu_product=zero + 1.0)
+        return NAdamState(t=0, m=zero, v=zero, mu_product=zero + 1.0)
 
     def mu(self, t):
         """The momentum coefficient :math:`\\mu_t` of step ``t``."""
@@ -292,7 +292,7 @@ class AMSGrad(FirstOrder):
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
-        return AdamState(t=np.asarray(0), m=zero, v=zero, v_max=zero)
+        return AdamState(t=0, m=zero, v=zero, v_max=zero)
 
     def terms(self, x, g, state):
         """``g``, ``m``, ``v``, ``v_hat``, ``lr_t``, ``step_size``, ``update``, ``x``, ``state``."""

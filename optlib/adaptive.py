@@ -13,7 +13,7 @@ __all__ = ["Adagrad", "RMSprop", "Adadelta", "Rprop"]
 
 
 class AdagradState(NamedTuple):
-    t: np.ndarray  # steps taken
+    t: int  # steps taken
     G: np.ndarray  # sum of squared gradients
 
 
@@ -64,7 +64,7 @@ class Adagrad(FirstOrder):
 
     def init(self, x):
         G = np.zeros_like(x, dtype=float) + self.initial_accumulator_value
-        return AdagradState(t=np.asarray(0), G=G)
+        return AdagradState(t=0, G=G)
 
     def terms(self, x, g, state):
         """``g`` (with L2), ``G``, ``lr_t``, ``step_size``, ``update``, ``x``, ``state``."""
@@ -80,7 +80,7 @@ class Adagrad(FirstOrder):
 
 
 class RMSpropState(NamedTuple):
-    t: np.ndarray  # steps taken
+    t: int  # steps taken
     square_avg: np.ndarray  # v: running mean of g^2
     grad_avg: np.ndarray  # running mean of g (used when centered)
     buf: np.ndarray  # momentum buffer b
@@ -135,12 +135,13 @@ class RMSprop(FirstOrder):
         self.eps = check_range("eps", eps)
         self.weight_decay = check_range("weight_decay", weight_decay)
         self.momentum = check_range("momentum", momentum)
+        self._no_momentum = np.ndim(self.momentum) == 0 and self.momentum == 0
         self.centered = bool(centered)
         self.maximize = bool(maximize)
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
-        return RMSpropState(t=np.asarray(0), square_avg=zero, grad_avg=zero, buf=zero)
+        return RMSpropState(t=0, square_avg=zero, grad_avg=zero, buf=zero)
 
     def terms(self, x, g, state):
         """``g`` (after weight decay), ``square_avg``, ``grad_avg``, ``step_size``, ``buf``,
@@ -148,11 +149,14 @@ class RMSprop(FirstOrder):
         x, g, _ = prepare(x, g, self.maximize, self.weight_decay)
         a = self.alpha
         square_avg = a * state.square_avg + (1 - a) * g * g
-        grad_avg = a * state.grad_avg + (1 - a) * g
-        var = np.maximum(square_avg - grad_avg**2, 0) if self.centered else square_avg  # >= 0
-        s = np.sqrt(var)
-        step_size = self.lr / (s + self.eps)
-        buf = self.momentum * state.buf + g / (s + self.eps)
+        if self.centered:
+            grad_avg = a * state.grad_avg + (1 - a) * g
+            var = np.maximum(square_avg - grad_avg**2, 0)  # >= 0 despite rounding
+        else:
+            grad_avg, var = state.grad_avg, square_avg
+        denom = np.sqrt(var) + self.eps
+        step_size = self.lr / denom
+        buf = g / denom if self._no_momentum else self.momentum * state.buf + g / denom
         update = -self.lr * buf
         new = RMSpropState(t=state.t + 1, square_avg=square_avg, grad_avg=grad_avg, buf=buf)
         return {"g": g, "square_avg": square_avg, "grad_avg": grad_avg, "step_size": step_size,
@@ -160,7 +164,7 @@ class RMSprop(FirstOrder):
 
 
 class AdadeltaState(NamedTuple):
-    t: np.ndarray  # steps taken
+    t: int  # steps taken
     square_avg: np.ndarray  # E[g^2]
     acc_delta: np.ndarray  # E[dx^2]
 
@@ -206,7 +210,7 @@ class Adadelta(FirstOrder):
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
-        return AdadeltaState(t=np.asarray(0), square_avg=zero, acc_delta=zero)
+        return AdadeltaState(t=0, square_avg=zero, acc_delta=zero)
 
     def terms(self, x, g, state):
         """``g`` (after weight decay), ``square_avg``, ``step_size`` (per unit gradient),
@@ -225,7 +229,7 @@ class Adadelta(FirstOrder):
 
 
 class RpropState(NamedTuple):
-    t: np.ndarray  # steps taken
+    t: int  # steps taken
     prev: np.ndarray  # the previous step's gradient (zeroed where its sign flipped)
     step_size: np.ndarray  # per-coordinate step size Delta
 
@@ -277,7 +281,7 @@ class Rprop(FirstOrder):
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
-        return RpropState(t=np.asarray(0), prev=zero, step_size=zero + self.lr)
+        return RpropState(t=0, prev=zero, step_size=zero + self.lr)
 
     def terms(self, x, g, state):
         """``g`` (zeroed where the sign flipped), ``sign``, ``step_size``, ``update``, ``x``,

@@ -114,7 +114,7 @@ def run(opt, problem, x0, steps, *, noise=0.0, seed=0, stochastic=False, max_nor
         state = opt.init(x)
         for k in range(1, steps + 1):
             g = problem.stochastic_grad(x, rng) if stochastic else problem.grad(x)
-            if noise.any():
+            if np.any(noise):
                 g = g + noise * rng.standard_normal(x.shape)
             kw = {"value": problem.value} if "value" in opt.needs else {}
             if "hess" in opt.needs:

@@ -36,6 +36,8 @@ def prepare(x, g, maximize, weight_decay=0.0, *, decoupled=False, lr=0.0):
     """
     x, g = np.asarray(x, dtype=float), check_grad(x, g)
     g = -g if maximize else g
+    if np.ndim(weight_decay) == 0 and weight_decay == 0:  # no decay: skip the arithmetic
+        return x, g, 0.0
     if decoupled:
         return x, g, -lr * weight_decay * x
     return x, g + weight_decay * x, 0.0
@@ -46,11 +48,11 @@ def check_pair(name, values, low, high, *, high_open=False):
     a, b = values
     a = check_range(f"{name}[0]", a, low, high, high_open=high_open)
     b = check_range(f"{name}[1]", b, low, high, high_open=high_open)
-    return tuple(np.broadcast_arrays(a, b))
+    return (a, b) if np.ndim(a) == np.ndim(b) == 0 else tuple(np.broadcast_arrays(a, b))
 
 
 class SGDState(NamedTuple):
-    t: np.ndarray  # steps taken
+    t: int  # steps taken
     buf: np.ndarray  # momentum buffer b
 
 
@@ -120,7 +122,7 @@ class SGD(FirstOrder):
             raise ValueError("nesterov requires momentum > 0 and zero dampening")
 
     def init(self, x):
-        return SGDState(t=np.asarray(0), buf=np.zeros_like(x, dtype=float))
+        return SGDState(t=0, buf=np.zeros_like(x, dtype=float))
 
     def terms(self, x, g, state):
         """The quantities of one step: ``g`` (after weight decay), ``buf``, ``update``,

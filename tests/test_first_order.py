@@ -190,7 +190,7 @@ def test_inputs_not_modified_and_state_shapes_kept(name, cls, kwargs):
     fields = {k: np.shape(v) for k, v in state._asdict().items()}
     for k in range(3):
         g = grad(x, k)
-        frozen = [a.copy() for a in (x, g, *state)]
+        frozen = [np.array(a, copy=True) for a in (x, g, *state)]
         for a in (x, g, *state):  # any in-place write would now raise
             np.asarray(a).flags.writeable = False
         terms = opt.terms(x, g, state)
