@@ -61,3 +61,17 @@ def test_toc_checker_sees_nested_entries():
     # the checker must find files at every depth, or the two tests above prove nothing
     toc = {"root": "intro", "parts": [{"chapters": [{"file": "a", "sections": [{"file": "b"}]}]}]}
     assert sorted(toc_files(toc)) == ["a", "b", "intro"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_installs_optlib_on_colab_from_the_configured_repository(path):
+    # Colab reads no requirements file, so each chapter's first code cell installs optlib there,
+    # from repository.url in _config.yml (the one setting a fork changes).
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    setup = "".join(cells[0]["source"])
+    assert f'%pip install --quiet "optlib[figures] @ git+{url}"' in setup, (
+        f"{path.name}: the first code cell must install optlib from {url} when it is missing"
+    )
+    assert 'find_spec("optlib") is None' in setup  # ... and do nothing where it is installed
+    assert "remove-cell" in cells[0]["metadata"].get("tags", [])  # not shown on the website

@@ -18,6 +18,7 @@ import matplotlib
 import nbformat
 import numpy as np
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 
 from optlib.checks import (
     check_adam_step,
@@ -148,8 +149,9 @@ def test_the_tool_leaves_its_input_unchanged(edition):
 
 
 def run_cell(cell, ns):
+    source = TransformerManager().transform_cell(cell.source)  # IPython syntax (%pip) to Python
     try:
-        exec(compile(cell.source, f"<cell {cell.get('id', '?')}>", "exec"), ns)
+        exec(compile(source, f"<cell {cell.get('id', '?')}>", "exec"), ns)
     except Exception as err:
         if "check" in tags(cell):
             raise
