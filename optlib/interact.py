@@ -419,8 +419,9 @@ class Experiment:
             )
         bg, (ov, x, y, ow, _) = data["backgrounds"][frames[k][0]], data["overlays"][frames[k][1]]
         place = f"left:{100 * x / w:.4f}%;top:{100 * y / h:.4f}%;width:{100 * ow / w:.4f}%"
-        labels = _both([c.label for c in self.controls.values()])
-        moving = f"Drawn for the {labels} set with the controls below"
+        moving = "Drawn for " + ", ".join(  # player.js rewrites it as the controls move
+            f"{c.label} = {c.labels[c.index]}" for c in self.controls.values()
+        )
         static = resources.files("optlib") / "static"
         return (
             f'<div class="optlib-player" data-frame="{k}" data-nframes="{len(frames)}">'

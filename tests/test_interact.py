@@ -260,9 +260,8 @@ def described(e):
 def test_the_static_player_is_a_figure_with_alt_text_and_a_caption(exp):
     images, caption = described(exp)
     assert images["optlib-bg"]["alt"] == "two runs" == exp.alt_text()
-    assert (
-        images["optlib-frame"]["alt"] == "Drawn for the problem and lr set with the controls below"
-    )
+    # the overlay names the state it shows (player.js rewrites it as the controls move)
+    assert images["optlib-frame"]["alt"] == "Drawn for problem = quadratic, lr = 0.0632"
     # what it shows, then what the controls set
     assert caption == (
         "two runs. The controls set problem (quadratic or saddle) and lr (0.01, 0.0632 or 0.4)."

@@ -452,6 +452,7 @@ PICTURE = """async root => {
     const bg = root.querySelector('img.optlib-bg'), fg = root.querySelector('img.optlib-frame');
     await Promise.all([bg, fg].map(img => img && img.decode().catch(() => null)));
     return {frame: root.getAttribute('data-frame'), src: (bg ? bg.src : '') + (fg ? fg.src : ''),
+            alt: fg ? fg.alt : '',
             loaded: [bg, fg].every(img => !img || (img.complete && img.naturalWidth > 0))};
 }"""
 
@@ -495,6 +496,8 @@ def exercise_player(page, index):
                 problems.append(f"player {index}, control {name!r}: an image failed to load")
             if after["frame"] != before["frame"] and after["src"] != before["src"]:
                 changed = True
+                if after["alt"] == before["alt"]:  # the overlay's text names the state shown
+                    problems.append(f"player {index}, control {name!r}: alt text did not follow")
                 break
         if moves and not changed:
             problems.append(

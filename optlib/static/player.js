@@ -11,13 +11,17 @@
     var inputs = Array.prototype.slice.call(root.querySelectorAll(".optlib-input"));
     var shown = data.frames[parseInt(root.getAttribute("data-frame"), 10)];
     function show() {
-      var k = 0;
+      var k = 0, parts = [];
       inputs.forEach(function (el) {
         var i = parseInt(el.value, 10);
         k += i * parseInt(el.getAttribute("data-stride"), 10);
+        var text = el.tagName === "SELECT" ? el.options[el.selectedIndex].text
+          : JSON.parse(el.getAttribute("data-labels"))[i];
         var out = el.parentNode.querySelector("output.optlib-value");
-        if (out) out.textContent = JSON.parse(el.getAttribute("data-labels"))[i];
+        if (out) out.textContent = text;
+        parts.push(el.closest(".optlib-control").querySelector("span").textContent + " = " + text);
       });
+      fg.alt = "Drawn for " + parts.join(", ");  // the overlay's text follows the controls
       var f = data.frames[k];
       if (f[0] !== shown[0]) bg.src = "data:image/png;base64," + data.backgrounds[f[0]];
       if (f[1] !== shown[1]) {  // an overlay is cropped: [png, x, y, width, height] in pixels
