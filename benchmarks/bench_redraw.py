@@ -13,6 +13,7 @@ import sys
 import time
 
 import numpy as np
+from probe import moves  # one way to time slider moves, shared with the chapter probe
 
 import optlib
 from optlib import interact, viz
@@ -44,22 +45,9 @@ def make(compute=paths):
     return interact.experiment(compute, viz.trajectories, sliders)
 
 
-def moves(exp, n, rng):
-    """Time n slider moves through the widget: each sets one control to a new value."""
-    times = []
-    names = list(exp.controls)
-    for _ in range(n):
-        name = names[rng.integers(len(names))]
-        box = exp._inputs[name]
-        new = rng.choice([i for i in range(len(exp.controls[name].values)) if i != box.value])
-        t0, c0 = time.perf_counter(), time.process_time()
-        box.value = int(new)
-        times.append((time.perf_counter() - t0, time.process_time() - c0))
-    return 1e3 * np.array(times)
-
-
-def report(title, ms):
-    """Wall-clock and CPU milliseconds per move: median and worst."""
+def report(title, times):
+    """Wall-clock and CPU milliseconds per move (as probe.moves returns them): median and worst."""
+    ms = np.column_stack(times)
     (wall, cpu), (wall_max, cpu_max) = np.median(ms, axis=0), ms.max(axis=0)
     print(
         f"{title:<34} median {wall:6.1f} ms (cpu {cpu:5.1f})   "
