@@ -14,19 +14,19 @@ the core needs NumPy alone.
 """
 
 from optlib import problems
-from optlib._base import Optimizer, check_grad, check_range
+from optlib._base import FirstOrder, Optimizer, check_flag, check_grad, check_range
 from optlib.adam import Adam, Adamax, AdamW, AMSGrad, NAdam  # the Adam family
 from optlib.adaptive import Adadelta, Adagrad, RMSprop, Rprop  # per-coordinate step sizes
 from optlib.newton import BFGS, LBFGS, DiagonalNewton, Newton  # second-order, quasi-Newton
-from optlib.runner import Trajectory, run
+from optlib.runner import Sweep, Trajectory, record, run, sweep
 from optlib.sgd import SGD
 
 __all__ = [
     "SGD", "Adagrad", "RMSprop", "Adadelta", "Rprop",
     "Adam", "AdamW", "Adamax", "NAdam", "AMSGrad",
     "Newton", "BFGS", "LBFGS", "DiagonalNewton",
-    "run", "Trajectory", "problems",
-    "Optimizer", "check_range", "check_grad",
+    "run", "Trajectory", "sweep", "Sweep", "record", "problems",
+    "Optimizer", "FirstOrder", "check_range", "check_flag", "check_grad",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Optimizer", "check_range", "check_grad"]
+__all__ = [
+    "Optimizer", "FirstOrder", "check_range", "check_pair", "check_flag", "check_grad",
+    "prepare", "finish",
+]  # fmt: skip
 
 
 def _fmt(value):
@@ -42,6 +45,25 @@ def check_range(name, value, low=0.0, high=np.inf, *, low_open=False, high_open=
     return float(a) if a.ndim == 0 else a
 
 
+def check_pair(name, values, low, high, *, high_open=False):
+    """Validate a pair such as ``betas`` (each item may be an array) and return it."""
+    a, b = values
+    a = check_range(f"{name}[0]", a, low, high, high_open=high_open)
+    b = check_range(f"{name}[1]", b, low, high, high_open=high_open)
+    return (a, b) if np.ndim(a) == np.ndim(b) == 0 else tuple(np.broadcast_arrays(a, b))
+
+
+def check_flag(name, value):
+    """Return ``value`` as a bool, or raise ``ValueError`` naming ``name`` unless it is one.
+
+    ``SGD(nesterov="no")`` must not silently mean True: only ``True``, ``False`` and NumPy's
+    booleans are accepted.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def check_grad(x, g):
     """Return ``g`` as a float array, or raise ``ValueError`` if its shape differs from ``x``."""
     g = np.asarray(g, dtype=float)
@@ -51,7 +73,13 @@ def check_grad(x, g):
 
 
 class Optimizer:
-    """Base class: subclasses define ``init(x)`` and ``step(x, g, state, **kw)``.
+    """Base class: subclasses define ``init(x)`` and ``terms(x, g, state, **kw)``.
+
+    ``terms`` spells out one step as an ordered dict of named quantities that ends with the
+    update ``"update"``, the new parameters ``"x"`` and the new ``"state"`` (see
+    :func:`finish`); ``step`` returns the last two, so each update rule is written once, and
+    :func:`optlib.record` can show every intermediate quantity. A subclass may override
+    ``step`` instead (then it has no ``terms``).
 
     ``needs`` names what a step takes from the problem besides the gradient
     (``"hess"`` for Newton, ``"value"`` for a line search); ``optlib.run`` supplies it.
@@ -62,12 +90,42 @@ class Optimizer:
     def init(self, x):
         raise NotImplementedError
 
-    def step(self, x, g, state, **kw):
+    def terms(self, x, g, state, **kw):
         raise NotImplementedError
+
+    def step(self, x, g, state, **kw):
+        """Return ``(x_new, state_new)``; ``x``, ``g`` and ``state`` are not modified."""
+        out = self.terms(x, g, state, **kw)
+        return out["x"], out["state"]
 
     def __repr__(self):
         args = ", ".join(f"{k}={_short(v)}" for k, v in vars(self).items() if not k.startswith("_"))
         return f"{type(self).__name__}({args})"
+
+
+class FirstOrder(Optimizer):
+    """An optimizer that needs only the gradient: ``step(x, g, state)``."""
+
+
+def prepare(x, g, maximize, weight_decay=0.0, *, decoupled=False, lr=0.0):
+    """Return ``x`` as floats, the gradient a step uses, and the decoupled weight-decay move.
+
+    The gradient is checked, negated if ``maximize``, and gets the L2 term
+    ``weight_decay * x`` unless ``decoupled``; then the move is ``-lr * weight_decay * x``.
+    """
+    x, g = np.asarray(x, dtype=float), check_grad(x, g)
+    g = -g if maximize else g
+    if np.ndim(weight_decay) == 0 and weight_decay == 0:  # no decay: skip the arithmetic
+        return x, g, 0.0
+    if decoupled:
+        return x, g, -lr * weight_decay * x
+    return x, g + weight_decay * x, 0.0
+
+
+def finish(x, update, state, **terms):
+    """The tail of every ``terms``: the named quantities, then ``update``, ``x + update`` as
+    the new ``x``, and the new ``state`` (in that order)."""
+    return {**terms, "update": update, "x": x + update, "state": state}
 
 
 def _short(v):

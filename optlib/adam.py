@@ -6,8 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optlib._base import check_range
-from optlib.sgd import FirstOrder, check_pair, prepare
+from optlib._base import FirstOrder, check_flag, check_pair, check_range, finish, prepare
 
 __all__ = ["Adam", "AdamW", "Adamax", "NAdam", "AMSGrad"]
 
@@ -67,9 +66,9 @@ class Adam(FirstOrder):
         self.betas = check_pair("betas", betas, 0.0, 1.0, high_open=True)
         self.eps = check_range("eps", eps)
         self.weight_decay = check_range("weight_decay", weight_decay)
-        self.amsgrad = bool(amsgrad)
-        self.maximize = bool(maximize)
-        self.decoupled_weight_decay = bool(decoupled_weight_decay)
+        self.amsgrad = check_flag("amsgrad", amsgrad)
+        self.maximize = check_flag("maximize", maximize)
+        self.decoupled_weight_decay = check_flag("decoupled_weight_decay", decoupled_weight_decay)
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
@@ -88,9 +87,18 @@ class Adam(FirstOrder):
         step_size = lr / (np.sqrt(v_hat) + self.eps)
         update = decay - step_size * m_hat
         new = AdamState(t=t, m=m, v=v, v_max=v_max)
-        return {"g": g, "m": m, "v": v, "v_max": v_max, "m_hat": m_hat, "v_hat": v_hat,
-                "step_size": step_size, "update": update, "x": x + update,
-                "state": new}  # fmt: skip
+        return finish(
+            x,
+            update,
+            new,
+            g=g,
+            m=m,
+            v=v,
+            v_max=v_max,
+            m_hat=m_hat,
+            v_hat=v_hat,
+            step_size=step_size,
+        )
 
 
 class AdamW(Adam):
@@ -155,7 +163,7 @@ class Adamax(FirstOrder):
         self.betas = check_pair("betas", betas, 0.0, 1.0, high_open=True)
         self.eps = check_range("eps", eps)
         self.weight_decay = check_range("weight_decay", weight_decay)
-        self.maximize = bool(maximize)
+        self.maximize = check_flag("maximize", maximize)
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
@@ -170,8 +178,7 @@ class Adamax(FirstOrder):
         step_size = self.lr / (1 - b1**t) / u
         update = -step_size * m
         new = AdamaxState(t=t, m=m, u=u)
-        return {"g": g, "m": m, "u": u, "step_size": step_size, "update": update,
-                "x": x + update, "state": new}  # fmt: skip
+        return finish(x, update, new, g=g, m=m, u=u, step_size=step_size)
 
 
 class NAdamState(NamedTuple):
@@ -224,9 +231,9 @@ class NAdam(FirstOrder):
         self.eps = check_range("eps", eps)
         self.weight_decay = check_range("weight_decay", weight_decay)
         self.momentum_decay = check_range("momentum_decay", momentum_decay)
-        self.decoupled_weight_decay = bool(decoupled_weight_decay)
-        self.maximize = bool(maximize)
-        self.momentum_schedule = bool(momentum_schedule)
+        self.decoupled_weight_decay = check_flag("decoupled_weight_decay", decoupled_weight_decay)
+        self.maximize = check_flag("maximize", maximize)
+        self.momentum_schedule = check_flag("momentum_schedule", momentum_schedule)
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
@@ -251,9 +258,19 @@ class NAdam(FirstOrder):
         step_size = lr / (np.sqrt(v_hat) + self.eps)
         update = decay - step_size * m_bar
         new = NAdamState(t=t, m=m, v=v, mu_product=mu_product)
-        return {"g": g, "m": m, "v": v, "mu": mu, "mu_next": mu_next, "m_bar": m_bar,
-                "v_hat": v_hat, "step_size": step_size, "update": update, "x": x + update,
-                "state": new}  # fmt: skip
+        return finish(
+            x,
+            update,
+            new,
+            g=g,
+            m=m,
+            v=v,
+            mu=mu,
+            mu_next=mu_next,
+            m_bar=m_bar,
+            v_hat=v_hat,
+            step_size=step_size,
+        )
 
 
 class AMSGrad(FirstOrder):
@@ -288,7 +305,7 @@ class AMSGrad(FirstOrder):
         self.lr = check_range("lr", lr)
         self.betas = check_pair("betas", betas, 0.0, 1.0, high_open=True)
         self.eps = check_range("eps", eps)
-        self.sqrt_decay = bool(sqrt_decay)
+        self.sqrt_decay = check_flag("sqrt_decay", sqrt_decay)
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
@@ -305,5 +322,4 @@ class AMSGrad(FirstOrder):
         step_size = lr_t / (np.sqrt(v_hat) + self.eps)
         update = -step_size * m
         new = AdamState(t=t, m=m, v=v, v_max=v_hat)
-        return {"g": g, "m": m, "v": v, "v_hat": v_hat, "lr_t": lr_t, "step_size": step_size,
-                "update": update, "x": x + update, "state": new}  # fmt: skip
+        return finish(x, update, new, g=g, m=m, v=v, v_hat=v_hat, lr_t=lr_t, step_size=step_size)

@@ -6,8 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optlib._base import check_range
-from optlib.sgd import FirstOrder, check_pair, prepare
+from optlib._base import FirstOrder, check_flag, check_pair, check_range, finish, prepare
 
 __all__ = ["Adagrad", "RMSprop", "Adadelta", "Rprop"]
 
@@ -60,7 +59,7 @@ class Adagrad(FirstOrder):
             "initial_accumulator_value", initial_accumulator_value
         )
         self.eps = check_range("eps", eps)
-        self.maximize = bool(maximize)
+        self.maximize = check_flag("maximize", maximize)
 
     def init(self, x):
         G = np.zeros_like(x, dtype=float) + self.initial_accumulator_value
@@ -75,8 +74,7 @@ class Adagrad(FirstOrder):
         step_size = lr_t / (np.sqrt(G) + self.eps)
         update = -step_size * g
         new = AdagradState(t=t, G=G)
-        return {"g": g, "G": G, "lr_t": lr_t, "step_size": step_size, "update": update,
-                "x": x + update, "state": new}  # fmt: skip
+        return finish(x, update, new, g=g, G=G, lr_t=lr_t, step_size=step_size)
 
 
 class RMSpropState(NamedTuple):
@@ -136,8 +134,8 @@ class RMSprop(FirstOrder):
         self.weight_decay = check_range("weight_decay", weight_decay)
         self.momentum = check_range("momentum", momentum)
         self._no_momentum = np.ndim(self.momentum) == 0 and self.momentum == 0
-        self.centered = bool(centered)
-        self.maximize = bool(maximize)
+        self.centered = check_flag("centered", centered)
+        self.maximize = check_flag("maximize", maximize)
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
@@ -159,8 +157,16 @@ class RMSprop(FirstOrder):
         buf = g / denom if self._no_momentum else self.momentum * state.buf + g / denom
         update = -self.lr * buf
         new = RMSpropState(t=state.t + 1, square_avg=square_avg, grad_avg=grad_avg, buf=buf)
-        return {"g": g, "square_avg": square_avg, "grad_avg": grad_avg, "step_size": step_size,
-                "buf": buf, "update": update, "x": x + update, "state": new}  # fmt: skip
+        return finish(
+            x,
+            update,
+            new,
+            g=g,
+            square_avg=square_avg,
+            grad_avg=grad_avg,
+            step_size=step_size,
+            buf=buf,
+        )
 
 
 class AdadeltaState(NamedTuple):
@@ -206,7 +212,7 @@ class Adadelta(FirstOrder):
         self.rho = check_range("rho", rho, 0.0, 1.0)
         self.eps = check_range("eps", eps)
         self.weight_decay = check_range("weight_decay", weight_decay)
-        self.maximize = bool(maximize)
+        self.maximize = check_flag("maximize", maximize)
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
@@ -223,9 +229,16 @@ class Adadelta(FirstOrder):
         acc_delta = rho * state.acc_delta + (1 - rho) * delta * delta
         update = -self.lr * delta
         new = AdadeltaState(t=state.t + 1, square_avg=square_avg, acc_delta=acc_delta)
-        return {"g": g, "square_avg": square_avg, "step_size": self.lr * ratio, "delta": delta,
-                "acc_delta": acc_delta, "update": update, "x": x + update,
-                "state": new}  # fmt: skip
+        return finish(
+            x,
+            update,
+            new,
+            g=g,
+            square_avg=square_avg,
+            step_size=self.lr * ratio,
+            delta=delta,
+            acc_delta=acc_delta,
+        )
 
 
 class RpropState(NamedTuple):
@@ -277,7 +290,7 @@ class Rprop(FirstOrder):
         self.step_sizes = check_pair("step_sizes", step_sizes, 0.0, np.inf)
         if np.any(self.step_sizes[0] > self.step_sizes[1]):
             raise ValueError("step_sizes must satisfy step_sizes[0] <= step_sizes[1]")
-        self.maximize = bool(maximize)
+        self.maximize = check_flag("maximize", maximize)
 
     def init(self, x):
         zero = np.zeros_like(x, dtype=float)
@@ -294,5 +307,4 @@ class Rprop(FirstOrder):
         g = np.where(sign < 0, 0.0, g)
         update = -step_size * np.sign(g)
         new = RpropState(t=state.t + 1, prev=g, step_size=step_size)
-        return {"g": g, "sign": sign, "step_size": step_size, "update": update,
-                "x": x + update, "state": new}  # fmt: skip
+        return finish(x, update, new, g=g, sign=sign, step_size=step_size)

@@ -214,7 +214,7 @@ def check_newton_step(fn):
 def _bfgs_update(M, s, y):
     # optlib.BFGS's update of M by the pair (s, y): previous point and gradient 0, then (s, y)
     state = BFGSState(np.asarray(M, dtype=float), np.zeros_like(s), np.zeros_like(y), np.array(1))
-    return BFGS(line_search=False).terms(s, y, state)["H"]
+    return BFGS(line_search=False).terms(s, y, state)["M"]
 
 
 def check_bfgs_update(fn):

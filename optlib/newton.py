@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optlib._base import Optimizer, check_grad, check_range
+from optlib._base import Optimizer, check_flag, check_grad, check_range, finish
 
 __all__ = ["Newton", "BFGS", "LBFGS", "DiagonalNewton", "backtracking"]
 
@@ -55,12 +55,6 @@ def _push(buf, item, keep):
     return np.where(keep[..., None], pushed, buf)
 
 
-def _check_bool(name, value):
-    if not isinstance(value, bool | np.bool_):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
 class _LineSearch(Optimizer):
     """Shared: the step length is ``lr``, or found by :func:`backtracking` from ``lr``."""
 
@@ -74,10 +68,6 @@ class _LineSearch(Optimizer):
         if value is None:
             raise TypeError(f"{type(self).__name__}(line_search=True) needs value=, the objective")
         return backtracking(value, x, g, p, alpha)
-
-    def step(self, x, g, state, **kw):
-        out = self.terms(x, g, state, **kw)
-        return out["x"], out["state"]
 
 
 class NewtonState(NamedTuple):
@@ -116,8 +106,8 @@ class Newton(_LineSearch):
     def __init__(self, lr=1.0, damping=0.0, saddle_free=False, line_search=False):
         self.lr = check_range("lr", lr, 0, np.inf, low_open=True)
         self.damping = check_range("damping", damping, 0)
-        self.saddle_free = _check_bool("saddle_free", saddle_free)
-        self.line_search = _check_bool("line_search", line_search)
+        self.saddle_free = check_flag("saddle_free", saddle_free)
+        self.line_search = check_flag("line_search", line_search)
 
     @property
     def needs(self):
@@ -134,17 +124,16 @@ class Newton(_LineSearch):
         w, V = np.linalg.eigh(_check_hess(x, hess))  # H = V diag(w) V^T
         if self.saddle_free:
             w = np.abs(w)  # |H| = V diag(|w|) V^T
-        w = w + self.damping  # B + lambda I = V diag(w + lambda) V^T
+        w = w + self.damping  # H + delta I = V diag(w + delta) V^T
         c = (np.swapaxes(V, -1, -2) @ g[..., None])[..., 0]  # V^T g: g in the eigenbasis
         p = -(V @ (c / w)[..., None])[..., 0]  # p = -V diag(1 / w) V^T g
         alpha = self._alpha(x, g, p, value, self.lr)
         update = alpha * p
-        return dict(g=g, eigenvalues=w, direction=p, alpha=alpha, update=update,
-                    x=x + update, state=state)  # fmt: skip
+        return finish(x, update, state, g=g, eigenvalues=w, direction=p, alpha=alpha)
 
 
 class BFGSState(NamedTuple):
-    H: np.ndarray  # inverse-Hessian approximation, (..., d, d)
+    M: np.ndarray  # inverse-Hessian approximation M_t, (..., d, d)
     x: np.ndarray  # previous iterate
     g: np.ndarray  # previous gradient
     t: np.ndarray  # steps taken
@@ -169,9 +158,11 @@ class BFGS(_LineSearch):
     :math:`1 / y^\top s` would overflow) the update is skipped and :math:`M_t = M_{t-1}`.
     :math:`M_1 = I` (there is no pair yet), so the first step is a gradient step. Symbols and
     arguments (defaults): :math:`\alpha_t` is ``lr`` (``1.0``), or with ``line_search``
-    (``True``) the backtracking step from ``lr``. The code calls :math:`M_t` ``H`` (the state's
-    and ``terms``'s ``H``, after Nocedal & Wright) and :math:`1 / y^\top s` ``rho``. Cost:
-    :math:`O(d^2)` memory and time per step.
+    (``True``) the backtracking step from ``lr``. The state and ``terms`` call :math:`M_t`
+    ``M`` (Nocedal & Wright write :math:`H_t`) and the code calls :math:`1 / y^\top s`
+    ``rho``. Cost: :math:`O(d^3)` time per step as written (three matrix products of
+    :math:`d \times d` matrices; the rank-two expansion of Nocedal & Wright's eq. (6.17) would
+    be :math:`O(d^2)`) and :math:`O(d^2)` memory.
 
     References: Broyden (1970), Fletcher (1970), Goldfarb (1970), Shanno (1970); Nocedal &
     Wright (2006), eq. (6.17) and Algorithm 6.1.
@@ -179,15 +170,15 @@ class BFGS(_LineSearch):
 
     def __init__(self, lr=1.0, line_search=True):
         self.lr = check_range("lr", lr, 0, np.inf, low_open=True)
-        self.line_search = _check_bool("line_search", line_search)
+        self.line_search = check_flag("line_search", line_search)
 
     def init(self, x):
         x = np.array(x, dtype=float)
-        H = np.zeros(x.shape + x.shape[-1:]) + np.eye(x.shape[-1])
-        return BFGSState(H, x, np.zeros_like(x), np.zeros((), dtype=int))
+        M = np.zeros(x.shape + x.shape[-1:]) + np.eye(x.shape[-1])
+        return BFGSState(M, x, np.zeros_like(x), np.zeros((), dtype=int))
 
     def terms(self, x, g, state, *, value=None):
-        """``g``, ``s``, ``y``, ``H`` (the updated inverse Hessian), ``direction``, ``alpha``,
+        """``g``, ``s``, ``y``, ``M`` (the updated inverse Hessian), ``direction``, ``alpha``,
         ``update``, ``x``, ``state``."""
         x = np.asarray(x, dtype=float)
         g = check_grad(x, g)
@@ -198,15 +189,14 @@ class BFGS(_LineSearch):
         with np.errstate(over="ignore"):
             rho = np.divide(1.0, ys, out=np.zeros_like(ys), where=keep)
         rho = np.where(np.isfinite(rho), rho, 0.0)
-        rho = rho[..., None, None]  # rho = 0 (a skipped update) leaves H exactly unchanged
+        rho = rho[..., None, None]  # rho = 0 (a skipped update) leaves M exactly unchanged
         L = np.eye(x.shape[-1]) - rho * s[..., :, None] * y[..., None, :]
-        H = L @ state.H @ np.swapaxes(L, -1, -2) + rho * s[..., :, None] * s[..., None, :]
-        p = -(H @ g[..., None])[..., 0]
+        M = L @ state.M @ np.swapaxes(L, -1, -2) + rho * s[..., :, None] * s[..., None, :]
+        p = -(M @ g[..., None])[..., 0]
         alpha = self._alpha(x, g, p, value, self.lr)
         update = alpha * p
-        new = BFGSState(H, x, g, state.t + 1)
-        return dict(g=g, s=s, y=y, H=H, direction=p, alpha=alpha, update=update,
-                    x=x + update, state=new)  # fmt: skip
+        new = BFGSState(M, x, g, state.t + 1)
+        return finish(x, update, new, g=g, s=s, y=y, M=M, direction=p, alpha=alpha)
 
 
 class LBFGSState(NamedTuple):
@@ -255,7 +245,7 @@ class LBFGS(_LineSearch):
         if not isinstance(history_size, int | np.integer) or history_size < 1:
             raise ValueError(f"history_size must be an integer >= 1, got {history_size!r}")
         self.history_size = np.int64(history_size)  # (a plain int breaks Optimizer.__repr__)
-        self.line_search = _check_bool("line_search", line_search)
+        self.line_search = check_flag("line_search", line_search)
         if first_step not in ("lr", "torch"):
             raise ValueError(f"first_step must be 'lr' or 'torch', got {first_step!r}")
         self.first_step = first_step
@@ -287,15 +277,14 @@ class LBFGS(_LineSearch):
         for i in range(self.history_size):  # oldest to newest
             b = _dot(Y[..., i, :], r)[..., None] * rho[..., i, :]
             r = r + (a[i] - b) * S[..., i, :]
-        p = -r  # = -H g
+        p = -r  # = -M g
         alpha = self.lr
         if self.first_step == "torch" and state.t == 0:
             alpha = self.lr * np.minimum(1.0, 1.0 / np.sum(np.abs(g), axis=-1, keepdims=True))
         alpha = self._alpha(x, g, p, value, alpha)
         update = alpha * p
         new = LBFGSState(S, Y, rho, gamma, update, g, state.t + 1)
-        return dict(g=g, s=s, y=y, gamma=gamma, direction=p, alpha=alpha, update=update,
-                    x=x + update, state=new)  # fmt: skip
+        return finish(x, update, new, g=g, s=s, y=y, gamma=gamma, direction=p, alpha=alpha)
 
 
 class DiagonalNewtonState(NamedTuple):
@@ -309,8 +298,8 @@ class DiagonalNewton(Optimizer):
         x_t = x_{t-1} - \frac{\eta}{|\operatorname{diag} H(x_{t-1})| + \delta} \odot g_t
 
     coordinate by coordinate, with :math:`g_t = \nabla f(x_{t-1})`. Symbols and arguments
-    (defaults): :math:`\eta` ``lr`` (``1.0``); :math:`\delta` ``mu`` (``1e-2``, the paper's
-    :math:`\mu`), the damping that keeps the step bounded where the curvature is small. The
+    (defaults): :math:`\eta` ``lr`` (``1.0``); :math:`\delta` ``damping`` (``1e-2``; the
+    paper's :math:`\mu`), the damping that keeps the step bounded where the curvature is small. The
     absolute value keeps the step downhill where the curvature is negative. Exact for a
     quadratic with a diagonal Hessian (:math:`\delta = 0`), blind to rotated valleys.
 
@@ -321,9 +310,9 @@ class DiagonalNewton(Optimizer):
 
     needs = ("hess",)
 
-    def __init__(self, lr=1.0, mu=1e-2):
+    def __init__(self, lr=1.0, damping=1e-2):
         self.lr = check_range("lr", lr, 0, np.inf, low_open=True)
-        self.mu = check_range("mu", mu, 0)
+        self.damping = check_range("damping", damping, 0)
 
     def init(self, x):
         return DiagonalNewtonState()
@@ -333,10 +322,6 @@ class DiagonalNewton(Optimizer):
         x = np.asarray(x, dtype=float)
         g = check_grad(x, g)
         h = np.diagonal(_check_hess(x, hess), axis1=-2, axis2=-1)
-        step_size = self.lr / (np.abs(h) + self.mu)
+        step_size = self.lr / (np.abs(h) + self.damping)
         update = -step_size * g
-        return dict(g=g, h=h, step_size=step_size, update=update, x=x + update, state=state)
-
-    def step(self, x, g, state, **kw):
-        out = self.terms(x, g, state, **kw)
-        return out["x"], out["state"]
+        return finish(x, update, state, g=g, h=h, step_size=step_size)

@@ -6,49 +6,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optlib._base import Optimizer, check_grad, check_range
+from optlib._base import FirstOrder, check_flag, check_range, finish, prepare
 
 __all__ = ["SGD", "SGDState"]
-
-
-class FirstOrder(Optimizer):
-    """A first-order optimizer whose one step is spelled out by ``terms``.
-
-    Subclasses define ``init(x)`` and ``terms(x, g, state)``, an ordered dict of the
-    named quantities of one step that ends with the new parameters ``"x"`` and the new
-    ``"state"``. ``step`` returns those two, so the update rule is written once.
-    """
-
-    def terms(self, x, g, state):
-        raise NotImplementedError
-
-    def step(self, x, g, state):
-        """Return ``(x_new, state_new)``; ``x``, ``g`` and ``state`` are not modified."""
-        out = self.terms(x, g, state)
-        return out["x"], out["state"]
-
-
-def prepare(x, g, maximize, weight_decay=0.0, *, decoupled=False, lr=0.0):
-    """Return ``x`` as floats, the gradient a step uses, and the decoupled weight-decay move.
-
-    The gradient is checked, negated if ``maximize``, and gets the L2 term
-    ``weight_decay * x`` unless ``decoupled``; then the move is ``-lr * weight_decay * x``.
-    """
-    x, g = np.asarray(x, dtype=float), check_grad(x, g)
-    g = -g if maximize else g
-    if np.ndim(weight_decay) == 0 and weight_decay == 0:  # no decay: skip the arithmetic
-        return x, g, 0.0
-    if decoupled:
-        return x, g, -lr * weight_decay * x
-    return x, g + weight_decay * x, 0.0
-
-
-def check_pair(name, values, low, high, *, high_open=False):
-    """Validate a pair such as ``betas`` (each item may be an array) and return it."""
-    a, b = values
-    a = check_range(f"{name}[0]", a, low, high, high_open=high_open)
-    b = check_range(f"{name}[1]", b, low, high, high_open=high_open)
-    return (a, b) if np.ndim(a) == np.ndim(b) == 0 else tuple(np.broadcast_arrays(a, b))
 
 
 class SGDState(NamedTuple):
@@ -73,8 +33,7 @@ class SGD(FirstOrder):
     and :math:`d_t = g_t` where :math:`\beta = 0` (plain gradient descent).
 
     Symbols and arguments (defaults): :math:`\eta` is ``lr`` (``1e-3``), :math:`\beta` is
-    ``momentum`` (``0``; PyTorch's documentation writes :math:`\mu`, and so does the code's
-    ``mu``), :math:`\tau` is ``dampening`` (``0``, in [0, 1]) and :math:`\omega` is
+    ``momentum`` (``0``; PyTorch's documentation writes :math:`\mu`), :math:`\tau` is ``dampening`` (``0``, in [0, 1]) and :math:`\omega` is
     ``weight_decay`` (``0``; PyTorch's documentation writes :math:`\lambda`); all may be
     arrays that broadcast against ``x``. The state holds the step count ``t`` and the buffer
     ``buf`` (:math:`b_t`).
@@ -116,8 +75,8 @@ class SGD(FirstOrder):
         self.momentum = check_range("momentum", momentum)
         self.dampening = check_range("dampening", dampening, 0.0, 1.0)
         self.weight_decay = check_range("weight_decay", weight_decay)
-        self.nesterov = bool(nesterov)
-        self.maximize = bool(maximize)
+        self.nesterov = check_flag("nesterov", nesterov)
+        self.maximize = check_flag("maximize", maximize)
         if self.nesterov and np.any((self.momentum <= 0) | (self.dampening != 0)):
             raise ValueError("nesterov requires momentum > 0 and zero dampening")
 
@@ -128,9 +87,8 @@ class SGD(FirstOrder):
         """The quantities of one step: ``g`` (after weight decay), ``buf``, ``update``,
         ``x`` (the new parameters) and ``state``."""
         x, g, _ = prepare(x, g, self.maximize, self.weight_decay)
-        mu, tau, lr = self.momentum, self.dampening, self.lr
-        buf = g if state.t == 0 else mu * state.buf + (1 - tau) * g
-        d = g + mu * buf if self.nesterov else np.where(mu == 0, g, buf)
-        update = -lr * d
+        beta, tau, lr = self.momentum, self.dampening, self.lr
+        buf = g if state.t == 0 else beta * state.buf + (1 - tau) * g
+        d = g + beta * buf if self.nesterov else np.where(beta == 0, g, buf)
         new = SGDState(t=state.t + 1, buf=buf)
-        return {"g": g, "buf": buf, "update": update, "x": x + update, "state": new}
+        return finish(x, -lr * d, new, g=g, buf=buf)

@@ -11,8 +11,11 @@ is built.
 
 - :func:`trajectories`: contours of a 2-D problem with the paths of several optimizers.
 - :func:`losses`: loss gap (or distance to the minimiser) against step, on a log scale.
-- :func:`sweep` and :func:`rate_map`: a hyperparameter grid run as ONE batch, and its heat map.
-- :func:`record` and :func:`inspector`: the named parts of each step of a stateful optimizer.
+- :func:`rate_map`: the heat map of a hyperparameter grid run as ONE batch by :func:`sweep`.
+- :func:`inspector`: the named parts of each step of a stateful optimizer, from :func:`record`.
+
+``sweep``, ``Sweep`` and ``record`` compute (they live in :mod:`optlib.runner`, next to
+``run``) and are re-exported here for the figures that draw them.
 
 Runs are given as a dict ``label -> Trajectory`` (or an array of iterates / losses). The
 label's first word picks the optimizer's colour (:func:`color_of`), so Adam has one colour
@@ -51,6 +54,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from PIL import Image
+
+from optlib.runner import Sweep, record, sweep  # computations, re-exported: figures draw them
 
 __all__ = [
     "OKABE_ITO",
@@ -687,73 +692,6 @@ def losses(
 # --- stability / rate maps -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Sweep:
-    """A grid of runs: ``names`` of the two hyperparameters, their ``values`` (x axis first),
-    and per cell (shape ``(len(y), len(x))``) the final loss gap ``loss``, the measured linear
-    ``rate`` and whether the run ``diverged``."""
-
-    names: tuple
-    values: tuple
-    loss: np.ndarray
-    rate: np.ndarray
-    diverged: np.ndarray
-
-
-def _rate(err, tol=1e-10):
-    """Measured linear rate per column of ``err`` (steps + 1, N): ``(e_t / e_0) ** (1 / t)``.
-
-    ``t`` is the last step where the error is still above ``tol * e_0`` (before it reaches
-    the floating-point floor), so the estimate tends to the asymptotic rate as ``t`` grows.
-    """
-    with np.errstate(all="ignore"):
-        ratio = err / err[:1]
-        above = np.isfinite(ratio) & (ratio > tol)
-        t = np.maximum(len(err) - 1 - np.argmax(above[::-1], axis=0), 1)
-        t = np.where(above.any(axis=0), t, 1)
-        r = np.take_along_axis(ratio, t[None], axis=0)[0] ** (1.0 / t)
-    return np.where(np.isfinite(r), r, np.nan)
-
-
-def sweep(make_opt, problem, steps, *, x0=None, **grid):
-    """Run ``make_opt(**hyperparameters)`` over a 2-D grid of hyperparameters in ONE batch.
-
-    ``grid`` has exactly two entries, x axis first: ``sweep(lambda lr, momentum:
-    SGD(lr=lr, momentum=momentum), problem, 100, lr=lrs, momentum=betas)``. Each
-    hyperparameter is passed as a column ``(N, 1)`` that broadcasts against the batch of
-    starting points ``(N, d)``. The rate is measured on the distance to the nearest minimiser
-    (or on the loss gap when the problem has none).
-    """
-    from optlib.runner import run
-
-    if len(grid) != 2:
-        raise ValueError(f"sweep takes exactly two hyperparameter grids, got {list(grid)}")
-    (xn, xv), (yn, yv) = ((k, np.asarray(v, dtype=float)) for k, v in grid.items())
-    X, Y = np.meshgrid(xv, yv)
-    opt = make_opt(**{xn: X.reshape(-1, 1), yn: Y.reshape(-1, 1)})
-    x0 = np.asarray(problem.x0 if x0 is None else x0, dtype=float)
-    traj = run(opt, problem, np.broadcast_to(x0, (X.size, x0.shape[-1])).copy(), steps)
-    gap = np.asarray(traj.losses, dtype=float)
-    if np.isfinite(problem.minimum):
-        gap = gap - problem.minimum
-    mins = np.asarray(problem.minimizers, dtype=float).reshape(-1, x0.shape[-1])
-    if len(mins):
-        with np.errstate(all="ignore"):
-            diff = np.asarray(traj.params)[:, :, None, :] - mins
-            err = np.linalg.norm(diff, axis=-1).min(axis=-1)
-    else:
-        err = np.abs(gap)
-    diverged = np.asarray(traj.diverged, dtype=bool)
-    with np.errstate(all="ignore"):
-        final = np.asarray(traj.final_loss, dtype=float) - (
-            problem.minimum if np.isfinite(problem.minimum) else 0.0
-        )
-    shape = X.shape
-    return Sweep(
-        (xn, yn), (xv, yv), final.reshape(shape), _rate(err).reshape(shape), diverged.reshape(shape)
-    )
-
-
 def _edges(v):
     """Cell edges around grid values, and whether the grid is log-spaced (then the edges are
     geometric midpoints)."""
@@ -821,31 +759,6 @@ _TEX = {
     "buf": "momentum buffer $b_t$",
     "square_avg": "$v_t$ (square average)",
 }
-
-
-def record(opt, problem, x0=None, steps=50):
-    """Run ``opt`` for ``steps`` and stack ``opt.terms`` of each step: name -> ``(steps, ...)``.
-
-    ``x`` and ``state`` are not kept (they are the next step's inputs). A run that leaves
-    the finite numbers stops there; later rows are NaN.
-    """
-    x = np.asarray(problem.x0 if x0 is None else x0, dtype=float)
-    state, rows = opt.init(x), []
-    with np.errstate(all="ignore"):
-        for _ in range(steps):
-            if not np.all(np.isfinite(x)):
-                break
-            terms = opt.terms(x, problem.grad(x), state)
-            x, state = terms["x"], terms["state"]
-            rows.append(
-                {k: np.asarray(v, dtype=float) for k, v in terms.items() if k not in ("x", "state")}
-            )
-    names = list(rows[0]) if rows else []
-    out = {k: np.full((steps, *np.shape(rows[0][k])), np.nan) for k in names}
-    for i, row in enumerate(rows):
-        for k in names:
-            out[k][i] = row[k]
-    return out
 
 
 def _fit(ax, y):

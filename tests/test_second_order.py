@@ -81,7 +81,7 @@ def test_bfgs_secant_condition_and_positive_definite_inverse_hessian():
     steps = iterate(BFGS(), p, p.x0, 40)
     updated = 0
     for out in steps[1:]:
-        H, s, y = out["H"], out["s"], out["y"]
+        H, s, y = out["M"], out["s"], out["y"]
         np.testing.assert_allclose(H, H.T, rtol=1e-12, atol=1e-14)
         assert np.all(np.linalg.eigvalsh(H) > 0)
         if y @ s > 0 and np.linalg.norm(s) > 1e-8:
@@ -95,9 +95,9 @@ def test_bfgs_skips_the_update_when_curvature_is_not_positive():
     x, g = np.array([0.0, 0.0]), np.array([1.0, 2.0])
     state = opt.init(x)
     _, state = opt.step(x, g, state)
-    H0 = state.H.copy()
+    H0 = state.M.copy()
     out = opt.terms(x + np.array([1.0, 0.0]), g - np.array([1.0, 0.0]), state)  # y^T s = -1
-    np.testing.assert_array_equal(out["H"], H0)
+    np.testing.assert_array_equal(out["M"], H0)
 
 
 def test_lbfgs_two_loop_equals_bfgs_updates_of_gamma_identity():
@@ -176,15 +176,15 @@ def test_lbfgs_matches_torch_on_logistic_regression():
 def test_diagonal_newton():
     p = problems.quadratic(eigenvalues=[0.1, 2.0, 30.0])
     x0 = np.array([1.0, -2.0, 3.0])
-    tr = optlib.run(DiagonalNewton(mu=0.0), p, x0, 1)  # diagonal Hessian: one exact step
+    tr = optlib.run(DiagonalNewton(damping=0.0), p, x0, 1)  # diagonal Hessian: one exact step
     np.testing.assert_allclose(tr.params[1], 0.0, atol=1e-15)
     q = problems.quadratic(kappa=10.0, angle=0.6)
     x, g, H = q.x0, q.grad(q.x0), q.hess(q.x0)
-    out = DiagonalNewton(lr=0.5, mu=0.1).terms(x, g, (), hess=H)
+    out = DiagonalNewton(lr=0.5, damping=0.1).terms(x, g, (), hess=H)
     np.testing.assert_allclose(out["x"], x - 0.5 * g / (np.abs(np.diag(H)) + 0.1))
     s = problems.saddle()
     x = np.array([0.5, 0.1])  # negative curvature in y: |h| keeps the step downhill
-    out = DiagonalNewton(mu=0.1).terms(x, s.grad(x), (), hess=s.hess(x))
+    out = DiagonalNewton(damping=0.1).terms(x, s.grad(x), (), hess=s.hess(x))
     assert s.value(out["x"]) < s.value(x) and abs(out["x"][1]) > abs(x[1])
 
 
@@ -257,7 +257,7 @@ def test_steps_leave_inputs_alone_and_report_needs():
         (lambda: LBFGS(history_size=0), "history_size"),
         (lambda: LBFGS(history_size=2.5), "history_size"),
         (lambda: LBFGS(first_step="unit"), "first_step"),
-        (lambda: DiagonalNewton(mu=-1e-3), "mu"),
+        (lambda: DiagonalNewton(damping=-1e-3), "damping"),
         (lambda: DiagonalNewton(lr=np.array([0.1, -0.1])), "lr"),
     ],
 )
@@ -274,7 +274,7 @@ def test_run_with_newton_diverging_is_quiet():
                                None, np.array([0.0, 1.0]), "f = x^4 + y^4")  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for opt in [Newton(), DiagonalNewton(mu=0.0)]:
+        for opt in [Newton(), DiagonalNewton(damping=0.0)]:
             tr = optlib.run(opt, p, x0, 5)
             np.testing.assert_array_equal(tr.diverged_at, [-1, 1])  # a huge step: |x| > 1e6
         tr = optlib.run(Newton(), quartic, quartic.x0, 3)  # H = diag(0, 12): 0 / 0 at step 1

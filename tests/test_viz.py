@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 
 from optlib import viz
 from optlib.problems import himmelblau, quadratic, rosenbrock, saddle
-from optlib.runner import run
+from optlib.runner import _rate, run
 
 
 class HeavyBall:
@@ -165,8 +165,8 @@ def test_losses_accepts_plain_arrays_and_updates_without_redrawing():
 
 def test_measured_rate_of_a_geometric_sequence_is_its_ratio():
     err = 0.7 ** np.arange(40)[:, None] * np.array([1.0, 2.0])
-    np.testing.assert_allclose(viz._rate(err), 0.7)
-    assert viz._rate(np.array([[1.0], [0.0], [0.0]]))[0] == 0.0
+    np.testing.assert_allclose(_rate(err), 0.7)
+    assert _rate(np.array([[1.0], [0.0], [0.0]]))[0] == 0.0
 
 
 def test_sweep_measures_the_rate_of_gradient_descent_on_a_quadratic():
