@@ -60,6 +60,7 @@ network.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import itertools
 import json
@@ -75,6 +76,7 @@ from optlib import viz
 __all__ = [
     "Control",
     "slider",
+    "float_slider",
     "log_slider",
     "dropdown",
     "steps",
@@ -96,10 +98,14 @@ def _fmt(v):
 
 @dataclass
 class Control:
-    """A finite list of ``values`` with their ``labels``; ``index`` is the default.
+    """A control: the finite list of ``values`` (with their ``labels``) that the website's
+    player offers, ``index`` the default among them.
 
     ``kind`` is ``"slider"`` or ``"dropdown"``; ``interval`` > 0 (milliseconds) adds a
-    play/pause button that steps through the values (an animation).
+    play/pause button that steps through the values (an animation). ``live = (low, high,
+    scale)`` makes the control continuous in Jupyter: any value from ``low`` to ``high``
+    (``scale`` is ``"linear"`` or ``"log"``), computed on demand, while the website samples
+    ``values``. ``live=None``: the same finite list in both.
     """
 
     values: list
@@ -108,6 +114,32 @@ class Control:
     kind: str = "slider"
     label: str = ""
     interval: int = 0
+    live: tuple | None = None
+
+    @property
+    def default(self):
+        return self.values[self.index]
+
+    def accept(self, value):
+        """``value`` if this control can take it, else ``ValueError`` naming the control."""
+        if self.live is not None:
+            low, high, _ = self.live
+            if isinstance(value, str) or not low <= float(value) <= high:
+                raise ValueError(f"{self.label} must be in [{low:g}, {high:g}], got {value!r}")
+            return float(value)
+        for v in self.values:
+            if v is value or (isinstance(v, str) == isinstance(value, str) and _same(v, value)):
+                return v
+        raise ValueError(f"{self.label} must be one of {self.labels}, got {value!r}")
+
+
+def _same(a, b):
+    if isinstance(a, str):
+        return a == b
+    try:
+        return bool(np.isclose(a, b))
+    except TypeError:
+        return a == b
 
 
 def _index(values, value):
@@ -120,15 +152,41 @@ def _index(values, value):
 
 
 def slider(values, value=None, label=""):
-    """A slider over a finite list of numbers (floats or integers); default: the middle one."""
+    """A slider over a finite list of numbers (floats or integers), the same list in Jupyter
+    and on the website; default: the middle one. For a quantity that varies continuously
+    use :func:`float_slider` or :func:`log_slider`."""
     values = list(values)
     return Control(values, [_fmt(v) for v in values], _index(values, value), label=label)
 
 
-def log_slider(low, high, num, value=None, label=""):
-    """A slider over ``num`` log-spaced values from ``low`` to ``high`` (for learning rates)."""
-    values = [float(f"{v:.3g}") for v in np.geomspace(low, high, num)]
-    return slider(values, value, label)
+def _continuous(low, high, grid, value, label, scale, values):
+    low, high = float(low), float(high)
+    if not low < high or (scale == "log" and low <= 0):
+        raise ValueError(f"{label or 'slider'}: need 0 < low < high on a log scale, or low < high")
+    grid = [float(v) for v in (grid if values is None else values)]
+    if value is not None and not any(np.isclose(v, value) for v in grid):
+        grid = sorted([*grid, float(value)])  # the default is a state of the website too
+    if not all(low <= v <= high for v in grid):
+        raise ValueError(f"{label or 'slider'}: static values must lie in [{low:g}, {high:g}]")
+    c = slider(grid, value, label)
+    c.live = (low, high, scale)
+    return c
+
+
+def float_slider(low, high, *, static=15, value=None, label="", values=None):
+    """A continuous slider: any value in ``[low, high]`` in Jupyter; on the website ``static``
+    evenly spaced values (or the given ``values``), plus the default ``value``."""
+    grid = [float(f"{v:.3g}") for v in np.linspace(low, high, static)]
+    return _continuous(low, high, grid, value, label, "linear", values)
+
+
+def log_slider(low, high, num=None, value=None, label="", *, static=15, values=None):
+    """A continuous slider on a log scale (learning rates, rates): any value in ``[low,
+    high]`` in Jupyter; on the website ``static`` (or ``num``) log-spaced values (or the given
+    ``values``), plus the default ``value``."""
+    grid = [float(f"{v:.3g}") for v in np.geomspace(low, high, num or static)]
+    grid[0], grid[-1] = float(low), float(high)
+    return _continuous(low, high, grid, value, label, "log", values)
 
 
 def dropdown(options, value=None, label=""):
@@ -183,6 +241,7 @@ class Experiment:
             )
         self.fig = viz.figure(figsize)
         self.drawing = self._bg = self._state = None
+        self._current = self.values()
         self._html = self._widget = self._text = None
         self.timings, self.stats, self.warnings = {}, {}, []
 
@@ -194,8 +253,21 @@ class Experiment:
 
     def show(self, **indices):
         """Compute and draw the state at these value indices (default: the default state)."""
-        data = self.compute(**self.values(**indices))
         self._state = tuple(indices.get(n, c.index) for n, c in self.controls.items())
+        self._draw(self.values(**indices))
+
+    def move(self, name, value):
+        """Set control ``name`` to ``value`` (any value in a continuous control's range, one of
+        the values of a discrete one), keep the others, then compute and draw."""
+        if self.drawing is None:
+            self.show()
+        self._current[name] = self.controls[name].accept(value)
+        self._state = None
+        self._draw(dict(self._current))
+
+    def _draw(self, values):
+        data = self.compute(**values)
+        self._current = dict(values)
         if self.drawing is None:
             with viz.style():
                 self.drawing = self.draw(fig=self.fig, **data)
@@ -450,19 +522,8 @@ class Experiment:
             self._error = W.HTML()
             self._inputs, rows = {}, []
             for name, c in self.controls.items():
-                options = [(lab, i) for i, lab in enumerate(c.labels)]
-                kw = dict(
-                    options=options,
-                    value=c.index,
-                    description=c.label,
-                    style={"description_width": "initial"},
-                )
-                box = (
-                    W.Dropdown(**kw)
-                    if c.kind == "dropdown"
-                    else W.SelectionSlider(continuous_update=True, **kw)
-                )
-                box.observe(self._changed, names="value")
+                box = _live_control(W, c)
+                box.observe(functools.partial(self._changed, name), names="value")
                 self._inputs[name] = box
                 if c.interval:
                     play = W.Play(min=0, max=len(c.values) - 1, value=c.index, interval=c.interval)
@@ -474,10 +535,12 @@ class Experiment:
             self._widget = W.VBox([controls, self._image, caption, self._error])
         return self._widget
 
-    def _changed(self, _change=None):
+    def _changed(self, name, change):
         t0 = time.perf_counter()
         try:
-            self.show(**{name: box.value for name, box in self._inputs.items()})
+            box, c = self._inputs[name], self.controls[name]
+            value = box.value if c.live is not None else c.values[box.index]
+            self.move(name, value)
             self._image.value = self.png()
             self._error.value = ""
         except Exception as err:  # shown under the figure, not lost in a log
@@ -488,6 +551,25 @@ class Experiment:
         bundle = self.widget._repr_mimebundle_()
         bundle["text/html"] = self.html()
         return bundle
+
+
+def _live_control(W, c):
+    """The ipywidgets control of ``c``: a float slider (linear or log) over its whole range
+    if it is continuous, else a selection of its values."""
+    kw = dict(description=c.label, style={"description_width": "initial"})
+    if c.live is not None:
+        low, high, scale = c.live
+        if scale == "log":
+            lo, hi = np.log10(low), np.log10(high)
+            return W.FloatLogSlider(value=c.default, base=10, min=lo, max=hi,
+                                    step=(hi - lo) / 200, readout_format=".3g",
+                                    continuous_update=True, **kw)  # fmt: skip
+        return W.FloatSlider(value=c.default, min=low, max=high, step=(high - low) / 200,
+                             readout_format=".3g", continuous_update=True, **kw)  # fmt: skip
+    options = [(lab, i) for i, lab in enumerate(c.labels)]
+    if c.kind == "dropdown":
+        return W.Dropdown(options=options, value=c.index, **kw)
+    return W.SelectionSlider(options=options, value=c.index, continuous_update=True, **kw)
 
 
 def _both(items):
