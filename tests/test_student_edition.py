@@ -394,12 +394,12 @@ def test_the_named_checks_agree_with_the_formulas_on_their_own_cases():
     M = np.array([[2.0, 0.3], [0.3, 0.5]])
     s, y = rng.normal(size=2), rng.normal(size=2)
     y = y if y @ s > 0 else -y
-    np.testing.assert_allclose(checks._bfgs_update(M, s, y), bfgs_formula(M, s, y))
+    np.testing.assert_allclose(checks.newton._bfgs_update(M, s, y), bfgs_formula(M, s, y))
     H = np.array([[2.0, 0.0], [0.0, -0.88]])
     x, g = rng.normal(size=2), rng.normal(size=2)
     np.testing.assert_allclose(
-        checks._newton_step(x, g, H, 2.0), x - np.linalg.solve(H + 2.0 * np.eye(2), g)
+        checks.newton._newton_step(x, g, H, 2.0), x - np.linalg.solve(H + 2.0 * np.eye(2), g)
     )
     args = (*rng.normal(size=(3, 2)), rng.random(2), 7, 0.01, 0.8, 0.99, 1e-6)
-    for got, want in zip(checks._adam_step(*args), adam_formula(*args), strict=True):
+    for got, want in zip(checks.adam._adam_step(*args), adam_formula(*args), strict=True):
         np.testing.assert_allclose(got, want)

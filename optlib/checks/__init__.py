@@ -1,0 +1,65 @@
+"""Grading helpers for the exercises' ``check`` cells.
+
+A chapter's coding exercise has a stub cell (tagged ``exercise``) that the student fills in,
+solution cells (tagged ``solution``, removed from the student edition) and a ``check`` cell
+that calls ONE function from this module on the student's answer::
+
+    check_gd_step(gd_step)
+
+Every check behaves the same way, so students learn it once:
+
+- while the answer is still the stub (it raises ``NotImplementedError``, or a value is still
+  ``...``), it raises ``AssertionError`` saying so;
+- when the answer is wrong it raises ``AssertionError`` naming the first failing case: the call,
+  what came back and what was expected (or, for a single value, only that it is wrong, so the
+  message does not give the answer away);
+- when the answer is right it prints one line that starts with ``Correct``.
+
+Generic helpers (use them directly, or build a named check on them):
+
+- ``check_value(answer, expected, tol=1e-8, name="answer")``: one number, array, tuple,
+  string or bool.
+- ``check_function(fn, reference, cases, name=None, tol=1e-8)``: call ``fn`` and ``reference``
+  on each case (a tuple of positional arguments or a dict of keyword arguments; each call
+  gets its own deep copy) and compare the results; tuples, lists, NamedTuples and dicts are
+  compared element by element.
+
+Named checks (one per exercise; the reference lives here, not in the student's notebook):
+
+=============================  =======================================================
+``check_gd_step(fn)``          ``fn(x, g, lr)`` returns the gradient-descent step
+                               ``x - lr g`` (chapter 2)
+``check_newton_step(fn)``      ``fn(x, g, H, delta=0.0)`` returns the point reached by
+                               one damped Newton step, ``x - (H + delta I)^{-1} g``
+                               (chapter 4)
+``check_bfgs_update(fn)``      ``fn(M, s, y)`` returns the BFGS update of the
+                               inverse-Hessian approximation ``M`` by the secant pair
+                               ``(s, y)`` (chapter 4)
+``check_adam_step(fn)``        ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
+                               ``(x_new, m_new, v_new)`` after Adam's step ``t``
+                               (chapter 8)
+=============================  =======================================================
+
+To add one: write ``check_<what>(fn)`` in this package's module for the chapter (``sgd``,
+``newton``, ``adam``, ...; a new chapter gets a new module) as a call of ``check_function`` whose reference
+is computed by optlib or by a formula the chapter derives, with a few seeded cases that cover
+the shapes the exercise allows (a scalar learning rate, a batch of points, ...), list it in
+the table above, and call it from the chapter's ``check`` cell. The arguments of a check cell
+are visible to the student, so never pass the answer itself there.
+"""
+
+from __future__ import annotations
+
+from optlib.checks._grading import check_function, check_value
+from optlib.checks.adam import check_adam_step
+from optlib.checks.newton import check_bfgs_update, check_newton_step
+from optlib.checks.sgd import check_gd_step
+
+__all__ = [
+    "check_value",
+    "check_function",
+    "check_gd_step",
+    "check_newton_step",
+    "check_bfgs_update",
+    "check_adam_step",
+]
