@@ -224,12 +224,20 @@ class Experiment:
     set) and ``alt`` is the picture's text alternative; each may be left out (or come from
     the Drawing that ``draw`` returns), and is then read off the figure (:meth:`alt_text`).
     Captions are plain text; ``$...$`` in them becomes Unicode.
+
+    ``batch(states)``, optional, computes every state of the website at once: it gets the list
+    of states (dicts of control values, as ``compute`` would get them) and returns the list of
+    what ``compute`` would return for each, in the same order (typically from one batched
+    ``optlib.run`` over all settings). ``compute`` still serves the live view, where any value
+    of a continuous control may be asked for.
     """
 
     def __init__(
-        self, compute, draw, controls, *, figsize=None, alt=None, caption=None, max_frames=64
-    ):
+        self, compute, draw, controls, *, figsize=None, alt=None, caption=None, max_frames=64,
+        batch=None,
+    ):  # fmt: skip
         self.compute, self.draw, self.alt, self.caption = compute, draw, alt, caption
+        self.batch = batch
         self.controls = {name: _control(c) for name, c in controls.items()}
         for name, c in self.controls.items():
             c.label = c.label or name
@@ -265,8 +273,8 @@ class Experiment:
         self._state = None
         self._draw(dict(self._current))
 
-    def _draw(self, values):
-        data = self.compute(**values)
+    def _draw(self, values, data=None):
+        data = self.compute(**values) if data is None else data
         self._current = dict(values)
         if self.drawing is None:
             with viz.style():
@@ -417,9 +425,15 @@ class Experiment:
         names = sorted(self.controls, key=lambda n: self.controls[n].kind != "dropdown")
         backgrounds, overlays, frames = {}, {}, [None] * int(np.prod(self.shape))
         bg = None
-        for idx in itertools.product(*(range(len(self.controls[n].values)) for n in names)):
+        grid = list(itertools.product(*(range(len(self.controls[n].values)) for n in names)))
+        datas = [None] * len(grid)
+        if self.batch is not None:  # every state of the website in one call
+            datas = self.batch([self.values(**dict(zip(names, idx, strict=True))) for idx in grid])
+        for idx, data in zip(grid, datas, strict=True):
             old = self._bg
-            self.show(**dict(zip(names, idx, strict=True)))
+            indices = dict(zip(names, idx, strict=True))
+            self._state = tuple(indices.get(n, c.index) for n, c in self.controls.items())
+            self._draw(self.values(**indices), data)
             if bg is None or self._bg is not old:
                 bg = viz.png(self._bg_rgba, colors=64)
             ov, box = _crop(self._overlay())
