@@ -444,7 +444,7 @@ class Experiment:
                 overlays.setdefault(ov, len(overlays)),
             ]
         self.show()
-        page = viz._figure_html(
+        page = viz.figure_html(
             self._player(list(backgrounds), list(overlays), frames),
             self.caption_text(),
             self.fig.canvas.get_width_height()[0],
@@ -619,7 +619,7 @@ def experiment(compute, draw, sliders, **kwargs):
 def animate(problem, runs, *, frames=40, interval=120, **kwargs):
     """An animation of ``runs`` (label -> Trajectory or iterates) on ``problem``'s contours:
     an experiment whose one control is the step, with play/pause, at most ``frames`` states."""
-    paths = {label: viz._params(run)[0] for label, run in runs.items()}
+    paths = {label: viz.params(run)[0] for label, run in runs.items()}
     last = max(len(xs) for xs in paths.values()) - 1
     ts = np.unique(np.linspace(0, last, min(frames, last + 1)).round().astype(int))
 
