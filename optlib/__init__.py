@@ -18,6 +18,7 @@ from optlib import problems, schedules
 from optlib._base import FirstOrder, Optimizer, check_flag, check_grad, check_range
 from optlib.adam import Adam, Adamax, AdamW, AMSGrad, NAdam  # the Adam family
 from optlib.adaptive import Adadelta, Adagrad, RMSprop, Rprop  # per-coordinate step sizes
+from optlib.natural import KFAC, NaturalGradient  # preconditioned by the Fisher information
 from optlib.newton import BFGS, LBFGS, DiagonalNewton, Newton  # second-order, quasi-Newton
 from optlib.runner import Sweep, Trajectory, record, run, sweep
 from optlib.sgd import SGD
@@ -25,7 +26,7 @@ from optlib.sgd import SGD
 __all__ = [
     "SGD", "Adagrad", "RMSprop", "Adadelta", "Rprop",
     "Adam", "AdamW", "Adamax", "NAdam", "AMSGrad",
-    "Newton", "BFGS", "LBFGS", "DiagonalNewton",
+    "Newton", "BFGS", "LBFGS", "DiagonalNewton", "NaturalGradient", "KFAC",
     "run", "Trajectory", "sweep", "Sweep", "record", "problems", "schedules",
     "Optimizer", "FirstOrder", "check_range", "check_flag", "check_grad",
 ]  # fmt: skip

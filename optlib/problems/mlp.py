@@ -134,7 +134,8 @@ def _kfac(x, layers, a):
     for (W, _), act, L in zip(params[::-1], acts[::-1], layers[::-1], strict=True):
         abar = np.concatenate([act, np.ones(act.shape[:-1] + (1,))], axis=-1)
         A = np.broadcast_to(np.swapaxes(abar, -1, -2) @ abar / B, lead + (L.fan_in + 1,) * 2)
-        G = np.einsum("...jko,...jkp->...op", delta, delta) / B
+        D = delta.reshape(delta.shape[:-3] + (-1, delta.shape[-1]))  # every (example, column)
+        G = np.swapaxes(D, -1, -2) @ D / B
         out.append(Kronecker(L, A, G))
         delta = (delta @ W[..., None, :, :]) * (1 - act * act)[..., :, None, :]
     return tuple(out[::-1])
