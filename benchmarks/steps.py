@@ -124,6 +124,56 @@ def runner_overhead(steps=2000, repeat=9):
 
 
 # ---------------------------------------------------------------------------------------------
+# Training the book's neural network (optlib.problems.mlp)
+
+
+def mlp_training(repeat=3):
+    """The digits network (64-32-10, batches of 32, epochs of reshuffling): for Adam at its
+    defaults and SGD with lr=0.05, momentum=0.9, seconds to train ONE network for 2000 steps
+    (51 epochs; training loss at the end only) and the test accuracy of seeds 0-7 so trained;
+    and seconds for what a chapter does, 20 networks (a learning-rate sweep) x 500 steps in one
+    run with the training loss every 50 steps and no history (the iterates of 20 networks over
+    500 steps would be 190 MB). Wall-clock and CPU seconds (CPU time leaves out waiting for a
+    busy machine; BLAS threads add theirs)."""
+    from optlib.problems import mlp
+
+    problem = mlp()
+    x0 = np.stack([mlp(seed=s).x0 for s in range(8)])
+    out = {"network": repr(problem), "steps": 2000}
+    for name, opt in {
+        "Adam": optlib.Adam(),
+        "SGD momentum": optlib.SGD(lr=0.05, momentum=0.9),
+    }.items():
+
+        def one(opt=opt):
+            return optlib.run(opt, problem, problem.x0, 2000, stochastic=True, history=False,
+                              loss_every=2000)  # fmt: skip
+
+        eight = optlib.run(opt, problem, x0, 2000, stochastic=True, history=False, loss_every=2000)
+        accuracy = problem.evaluate(eight.final)["test_accuracy"]
+        wall, cpu = interleaved({"one": one}, repeat, cpu=True)
+        out[name] = {
+            "one_network_s": summary(wall["one"]),
+            "one_network_cpu_s": summary(cpu["one"]),
+            "test_accuracy_mean": float(accuracy.mean()),
+            "test_accuracy_min": float(accuracy.min()),
+            "test_accuracy_max": float(accuracy.max()),
+            "seeds": 8,
+        }
+    lrs = np.geomspace(1e-4, 1e-1, 20)[:, None]
+    sweep20 = np.broadcast_to(problem.x0, (20, problem.dim))
+
+    def chapter():
+        return optlib.run(optlib.Adam(lr=lrs), problem, sweep20, 500, stochastic=True,
+                          history=False, loss_every=50)  # fmt: skip
+
+    wall, cpu = interleaved({"chapter": chapter}, repeat, cpu=True)
+    out["adam_20_networks_500_steps_s"] = summary(wall["chapter"])
+    out["adam_20_networks_500_steps_cpu_s"] = summary(cpu["chapter"])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # A batched sweep: 10,000 hyperparameter settings in one call against a loop
 
 

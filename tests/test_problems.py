@@ -212,7 +212,7 @@ def test_bad_arguments_raise(make, name):
 
 def test_import_optlib_stays_light():
     code = (
-        "import sys, optlib; optlib.problems.logistic_regression(); "
+        "import sys, optlib; optlib.problems.logistic_regression(); optlib.problems.mlp(); "
         "print(sorted(m for m in ('sklearn', 'scipy', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
