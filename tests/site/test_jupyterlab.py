@@ -1,7 +1,7 @@
 """The live path, in a real JupyterLab: a reader opens a chapter, runs it, and drags a slider.
 
-The test starts ``jupyter lab`` on 127.0.0.1 with a token (the repository as its root), opens a
-chapter in headless Chromium with every request to another host aborted, runs all its cells,
+The test starts ``jupyter lab`` on 127.0.0.1 with a token (a copy of the chapter as its root, so
+that nothing it saves touches the repository), opens the chapter in headless Chromium with every request to another host aborted, runs all its cells,
 then types a learning rate that is not one of the website's static values into an
 experiment's slider. The slider must show that value, the kernel must recompute (the figure's
 image changes, and the kernel computed exactly that value), and the browser console must stay
@@ -50,6 +50,11 @@ def lab(tmp_path_factory):
     exe = shutil.which("jupyter") or str(Path(sys.executable).with_name("jupyter"))
     port, token = free_port(), secrets.token_hex(16)
     home = tmp_path_factory.mktemp("jupyter")  # settings, workspaces and runtime of its own
+    # the chapter is opened from a copy: JupyterLab saves what it opens, and the repository's
+    # notebooks are stored without outputs (optlib is installed, so the copy runs anywhere)
+    book = home / "book"
+    (book / "chapters").mkdir(parents=True)
+    shutil.copy(ROOT / CHAPTER, book / CHAPTER)
     news = (
         home
         / "settings"
@@ -68,12 +73,12 @@ def lab(tmp_path_factory):
     }
     cmd = [
         exe, "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={book}",
         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         *(["--allow-root"] if os.geteuid() == 0 else []),  # CI runs as root
     ]  # fmt: skip
     log = open(home / "server.log", "w")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(cmd, cwd=book, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
