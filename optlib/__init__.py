@@ -17,6 +17,8 @@ from optlib import problems
 from optlib._base import FirstOrder, Optimizer, check_flag, check_grad, check_range
 from optlib.adam import Adam, Adamax, AdamW, AMSGrad, NAdam  # the Adam family
 from optlib.adaptive import Adadelta, Adagrad, RMSprop, Rprop  # per-coordinate step sizes
+from optlib.beyond import Adafactor, Lion, Lookahead, RAdam  # beyond Adam
+from optlib.large_batch import LAMB, LARS  # layer-wise trust ratios
 from optlib.newton import BFGS, LBFGS, DiagonalNewton, Newton  # second-order, quasi-Newton
 from optlib.runner import Sweep, Trajectory, record, run, sweep
 from optlib.sgd import SGD
@@ -24,6 +26,7 @@ from optlib.sgd import SGD
 __all__ = [
     "SGD", "Adagrad", "RMSprop", "Adadelta", "Rprop",
     "Adam", "AdamW", "Adamax", "NAdam", "AMSGrad",
+    "RAdam", "Adafactor", "Lion", "Lookahead", "LAMB", "LARS",
     "Newton", "BFGS", "LBFGS", "DiagonalNewton",
     "run", "Trajectory", "sweep", "Sweep", "record", "problems",
     "Optimizer", "FirstOrder", "check_range", "check_flag", "check_grad",
