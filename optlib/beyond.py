@@ -355,8 +355,7 @@ class Lookahead(Optimizer):
         x_t &= \phi_t \ \text{if}\ t \equiv 0 \pmod k, \ \text{else}\ \tilde x_t
 
     from :math:`\phi_0 = x_0`. Symbols and arguments (defaults): ``inner``, any optimizer
-    (its ``needs`` are Lookahead's, and its state continues across synchronisations, as in
-    the paper's experiments); :math:`k` ``k`` (``5``, an integer at least 1, the
+    (its ``needs`` are Lookahead's; its state carries on across synchronisations); :math:`k` ``k`` (``5``, an integer at least 1, the
     synchronisation period); :math:`\alpha` ``alpha`` (``0.5``, in [0, 1], the slow step;
     not a line search's step length). ``k`` and ``alpha`` may be arrays that broadcast
     against ``x``. ``alpha=1`` is the inner optimizer alone; ``k=1`` is the inner step

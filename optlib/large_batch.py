@@ -5,8 +5,8 @@ norm, so that every layer moves by a similar fraction of its size, whatever the 
 gradient. optlib's parameters are one flat vector ``x`` (the last axis; leading axes are a
 batch of trajectories), so a layer is a slice of it: ``layers=[slice(0, 640), slice(640,
 672), ...]``, one per weight matrix and bias vector (a network problem reports its own as
-``problem.layers``). With ``layers=None`` the whole vector is one layer. Neither torch.optim
-nor Keras has these two; optax has ``lars`` and ``lamb``.
+``problem.layers``). With ``layers=None`` the whole vector is one layer. torch.optim has
+neither; optax has ``lars`` and ``lamb``, Keras has ``Lamb``.
 
 Where a layer's parameter norm or update norm is zero the trust ratio is 1 (plain steps for
 that layer), as in optax's ``scale_by_trust_ratio``: the papers' formula would give 0 and
@@ -69,7 +69,7 @@ class LARS(FirstOrder):
     :math:`\omega` ``weight_decay`` (``0``; the paper's :math:`\beta`), :math:`\nu`
     ``trust_coefficient`` (``1e-3``; the paper's :math:`\eta`, "LARS coefficient"),
     ``layers`` (``None``: one layer). :math:`\gamma^{(l)}_t` is the paper's local learning
-    rate :math:`\lambda^l` (its eq. 6). All numbers may be arrays that broadcast against
+    rate :math:`\lambda^l`. All numbers may be arrays that broadcast against
     ``x``. Each layer's step, before momentum, has norm :math:`\eta\nu\lVert x^{(l)}\rVert`
     when :math:`\omega = 0`: a fixed fraction of the layer's size.
 
@@ -136,9 +136,9 @@ class LAMB(FirstOrder):
     exactly :math:`\eta\lVert x^{(l)}_{t-1}\rVert` per step (where its norm is not zero):
     the step's length is set by the layer's size, its direction by Adam. Symbols and
     arguments (defaults): :math:`\eta` ``lr`` (``1e-3``), :math:`(\beta_1, \beta_2)`
-    ``betas`` (``(0.9, 0.999)``), :math:`\varepsilon` ``eps`` (``1e-6``, the paper's
-    choice), :math:`\omega` ``weight_decay`` (``0``; the paper's :math:`\lambda`, decoupled
-    as in AdamW but inside the trust ratio), ``layers`` (``None``: one layer). The paper's
+    ``betas`` (``(0.9, 0.999)``), :math:`\varepsilon` ``eps`` (``1e-6``, as optax's),
+    :math:`\omega` ``weight_decay`` (``0``; the paper's :math:`\lambda`, decoupled as in
+    AdamW but inside the trust ratio), ``layers`` (``None``: one layer). The paper's
     :math:`r_t` is :math:`\hat m_t/(\sqrt{\hat v_t}+\varepsilon)` and its trust ratio is
     :math:`\phi(\lVert x\rVert)/\lVert d\rVert`.
 
@@ -146,9 +146,8 @@ class LAMB(FirstOrder):
 
     * The paper allows a scaling function :math:`\phi(z) = \min(\max(z, \gamma_l),
       \gamma_u)`; optlib uses :math:`\phi(z) = z`, as optax's ``lamb`` does.
-    * Earlier versions of the paper (arXiv v1 to v3) did not bias-correct :math:`m_t`
-      and :math:`v_t`; the ICLR version, followed here and by optax, does.
-    * Neither torch.optim nor Keras has LAMB.
+    * torch.optim has no LAMB; optax's ``lamb`` is this rule, and Keras's ``Lamb`` defaults
+      to ``epsilon=1e-7``.
 
     Reference: Y. You, J. Li, S. Reddi, J. Hseu, S. Kumar, S. Bhojanapalli, X. Song,
     J. Demmel, K. Keutzer, C.-J. Hsieh (2020), Large batch optimization for deep learning:

@@ -62,11 +62,12 @@ def extras(opt, x):
     return kw | ({"value": value} if "value" in opt.needs else {})
 
 
-def iterates(opt, x0, steps, maximize=False):
-    """The iterates of ``opt`` from ``x0`` on the gradient sequence, ``x0`` first."""
+def iterates(opt, x0, steps, maximize=False, field=grad):
+    """The iterates of ``opt`` from ``x0`` on the gradient sequence ``field`` (``grad``
+    unless given), ``x0`` first."""
     x, state, xs = x0, opt.init(x0), [x0]
     for k in range(steps):
-        x, state = opt.step(x, grad(x, k, maximize), state, **extras(opt, x))
+        x, state = opt.step(x, field(x, k, maximize), state, **extras(opt, x))
         xs.append(x)
     return np.array(xs)
 
@@ -402,7 +403,7 @@ def with_value(info, name, value):
 
 
 # ---------------------------------------------------------------- the torch reference
-def torch_iterates(info, kwargs, x0, steps, maximize=False):
+def torch_iterates(info, kwargs, x0, steps, maximize=False, field=grad):
     """The iterates of ``torch.optim.<info.torch>`` on the gradient sequence, in float64.
 
     One torch optimizer per trajectory (row of ``x0``), with one parameter per shape of
@@ -428,7 +429,7 @@ def torch_iterates(info, kwargs, x0, steps, maximize=False):
 
         xs = [x0]
         for k in range(steps):
-            g = grad(current(), k, maximize).reshape(rows.shape)
+            g = field(current(), k, maximize).reshape(rows.shape)
             for ps, opt, gi in zip(params, opts, g, strict=True):
 
                 def closure(ps=ps, gi=gi):  # LBFGS(max_iter=1) calls it once, as the others
