@@ -129,19 +129,21 @@ class _Block(NamedTuple):
 
 
 def _check_shapes(shapes):
-    """``shapes`` as a tuple of tuples of positive ints (an int ``n`` is the vector ``(n,)``)."""
+    """``shapes`` as a tuple of tuples of positive ints, or ``ValueError``."""
     if shapes is None:
         return None
-    out = []
-    for s in shapes if isinstance(shapes, list | tuple) and shapes else [shapes]:
-        dims = (s,) if isinstance(s, int | np.integer) else s
-        if not isinstance(dims, list | tuple) or not all(
-            isinstance(n, int | np.integer) and n >= 1 for n in dims
-        ):
-            raise ValueError(f"shapes must be a list of shapes (tuples of positive integers), "
-                             f"got {shapes!r}")  # fmt: skip
-        out.append(tuple(int(n) for n in dims))
-    return tuple(out)
+    if (
+        not isinstance(shapes, list | tuple)
+        or not shapes
+        or not all(
+            isinstance(s, list | tuple)
+            and all(isinstance(n, int | np.integer) and n >= 1 for n in s)
+            for s in shapes
+        )
+    ):
+        raise ValueError(f"shapes must be a list of shapes (tuples of positive integers), "
+                         f"got {shapes!r}")  # fmt: skip
+    return tuple(tuple(int(n) for n in s) for s in shapes)
 
 
 def _layout(shapes, x):
@@ -190,7 +192,7 @@ class Adafactor(Optimizer):
         \text{vector: } \hat V_t &= \hat\beta_{2,t} \hat V_{t-1}
             + (1 - \hat\beta_{2,t})\, G_t^2 \\
         U_t &= G_t / \sqrt{\max(\hat V_t, \varepsilon_1^2)}, \qquad
-        X_t = (1 - \eta\omega) X_{t-1} - \frac{\alpha_t}{\max(1, \operatorname{RMS}(U_t)/d)}
+        X_t = (1 - \eta\omega) X_{t-1} - \frac{\alpha_t}{\max(1, \operatorname{RMS}(U_t)/D)}
         U_t
 
     where :math:`R_t C_t` is the outer product of the column :math:`R_t` (one number per
@@ -200,14 +202,15 @@ class Adafactor(Optimizer):
     Symbols and arguments (defaults): :math:`\eta` ``lr`` (``1e-2``, the cap on the relative
     step size :math:`\rho_t`), :math:`c` ``beta2_decay`` (``-0.8``, at most 0),
     :math:`(\varepsilon_1, \varepsilon_2)` ``eps`` (``(None, 1e-3)``; ``None`` is the
-    machine epsilon of float64), :math:`d` ``d`` (``1.0``, the clipping threshold, at least
+    machine epsilon of float64), :math:`D` ``d`` (``1.0``, the clipping threshold, at least
     1), :math:`\omega` ``weight_decay`` (``0``, decoupled); flag ``maximize``. The numbers may
     be arrays that broadcast against ``x``, except that ``beta2_decay`` and ``eps[0]``, which
     act on the factored moments, may vary per trajectory (shape ``(..., 1)``) but not per
     coordinate. The state keeps the vector moments, then the row and the column factors, of
     all parameters one after another. The step is relative: :math:`\alpha_t` scales with the
     size of the parameter, and update clipping caps :math:`\operatorname{RMS}` of the step
-    at :math:`d\,\alpha_t`.
+    at :math:`D\alpha_t`. (:math:`\rho_t`, :math:`\alpha_t` and :math:`c` are Adafactor's
+    own symbols, as in the paper; :math:`D` is the paper's :math:`d`, the book's dimension.)
 
     Differences from the paper (its Algorithms 4 and 5, with Section 9's settings):
 
@@ -246,7 +249,7 @@ class Adafactor(Optimizer):
 
     def terms(self, x, g, state):
         """``g``, ``rho``, ``alpha``, ``v_hat`` (:math:`\\hat V_t`, per coordinate), ``u``,
-        ``clip`` (:math:`\\max(1, \\operatorname{RMS}(U_t)/d)`), ``update``, ``x``, ``state``."""
+        ``clip`` (:math:`\\max(1, \\operatorname{RMS}(U_t)/D)`), ``update``, ``x``, ``state``."""
         x, g, _ = prepare(x, g, self.maximize)
         blocks, _ = _layout(self.shapes, x)
         t, (eps1, eps2) = state.t + 1, self.eps

@@ -301,7 +301,7 @@ TABLE = [
         # rounding differences of 1e-16 grow to 1e-4 by step 200
         "adafactor-matrix": dict(lr=0.02, shapes=[(2, 2)]),
         "adafactor-mixed": dict(lr=0.05, beta2_decay=-0.5, eps=(1e-3, 1e-2), d=2.0,
-                                weight_decay=0.1, shapes=[(1, 2), 2]),
+                                weight_decay=0.1, shapes=[(1, 2), (2,)]),
         "adafactor-3d": dict(lr=0.2, d=1.5, shapes=[(2, 1, 2)]),
         "adafactor-maximize": dict(lr=0.02, maximize=True, shapes=[(2, 2)]),
     }, {"lr": CLOSED, "beta2_decay": Interval(-np.inf, 0.0), "eps[0]": CLOSED,
@@ -309,6 +309,7 @@ TABLE = [
         flags=("maximize",), torch="Adafactor", problems=(QUADRATIC_4,),
         to_torch=lambda kw: _same({k: v for k, v in kw.items() if k != "shapes"}),
         invalid=(({"shapes": [(2, 0)]}, "shapes"), ({"shapes": "2x2"}, "shapes"),
+                 ({"shapes": []}, "shapes"), ({"shapes": (2, 2)}, "shapes"),
                  ({"shapes": [(2, 2.5)]}, "shapes"),
                  ({"shapes": [(2, 2)], "beta2_decay": np.full(4, -0.8)}, "per trajectory"))),
     Info(optlib.Lion, {
@@ -412,7 +413,7 @@ def torch_iterates(info, kwargs, x0, steps, maximize=False, field=grad):
     torch = pytest.importorskip("torch")
     theirs = info.to_torch(dict(kwargs))
     assert theirs is not None, "this setting has no torch counterpart"
-    shapes = [s if isinstance(s, tuple) else (s,) for s in kwargs.get("shapes") or [x0.shape[-1]]]
+    shapes = kwargs.get("shapes") or [(x0.shape[-1],)]
     cuts = np.cumsum([0] + [math.prod(s) for s in shapes])
     split = lambda v: [v[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]  # noqa: E731
     default = torch.get_default_dtype()

@@ -134,7 +134,7 @@ def test_adafactor_is_shazeer_and_stern_algorithms_4_and_5():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [dict(shapes=SHAPES), dict(lr=0.05, weight_decay=0.1, d=1.5, shapes=[(3, 4), 5]),
+    [dict(shapes=SHAPES), dict(lr=0.05, weight_decay=0.1, d=1.5, shapes=[(3, 4), (5,)]),
      dict(lr=0.02, beta2_decay=-0.5, shapes=[(2, 3, 2), (5,)])],
 )  # fmt: skip
 def test_adafactor_matches_torch_on_a_matrix_and_a_vector(kwargs):
@@ -410,7 +410,8 @@ def test_lookahead_steady_state_variance_is_zhang_proposition_1():
     ) * v_sgd  # fmt: skip
     assert v_la < 0.35 * v_sgd  # about a third
     p, x0 = problems.quadratic(eigenvalues=[h]), np.zeros((2000, 1))
-    burn, samples = 50 * k, 200 * k
+    burn, samples = 20 * k, 100 * k  # the slow weights forget at 0.27 per synchronisation
+    assert (1 - alpha + alpha * a**k) ** 2 < 0.27  # (the variance's factor per period)
     la, sgd = [], []
     for seed in range(8):
         traj = optlib.run(optlib.Lookahead(optlib.SGD(lr=lr), k=k, alpha=alpha), p, x0,
