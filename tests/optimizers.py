@@ -161,6 +161,11 @@ def _same(kwargs):
 
 @dataclass(frozen=True)
 class Info:
+    """One optimizer: what the generic tests need to know about it (see the module's docstring).
+
+    ``make(**kwargs)`` constructs it (with ``base``, e.g. Lookahead's inner optimizer).
+    """
+
     cls: type
     settings: dict  # id -> keyword arguments; every setting that changes a code path
     ranges: dict  # every number the constructor checks -> Interval ("betas[0]" for pairs)
@@ -170,7 +175,7 @@ class Info:
     to_torch: Callable = _same  # our arguments -> torch's, or None (no such setting in torch)
     torch_signature: bool = True  # the names, defaults and argument order are torch's
     needs: Callable = lambda kwargs: ()  # noqa: E731  what a step takes besides g
-    problems: tuple = (QUADRATIC,)
+    problems: tuple = (QUADRATIC,)  # Progress records: the loss falls on each
     base: dict = field(default_factory=dict)  # arguments every construction gets
     pairs: dict = field(default_factory=dict)  # pairs validation changes an item of (else defaults)
     fixed: tuple = ()  # numbers kept as they are when the array test scales a setting
