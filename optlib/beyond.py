@@ -97,9 +97,8 @@ class RAdam(FirstOrder):
         x, g, decay = prepare(x, g, self.maximize, self.weight_decay, decoupled=decoupled, lr=lr)
         m = b1 * state.m + (1 - b1) * g
         v = b2 * state.v + (1 - b2) * g * g
-        # np.power, not **: Python's and NumPy's powers of a float may differ in the last
-        # bit, and rho_t, a difference of two numbers near 2 / (1 - b2), magnifies that
-        # (a batched run must equal its single runs)
+        # np.power, not **: Python's power of a float may differ from NumPy's in the last bit,
+        # which rho_t (a difference of two numbers near 2 / (1 - b2)) magnifies in batched runs
         b1_t, b2_t = np.power(b1, t), np.power(b2, t)
         m_hat = m / (1 - b1_t)
         rho_inf = 2 / (1 - b2) - 1
@@ -273,11 +272,8 @@ class Adafactor(Optimizer):
             col[..., b.col] = ema(state.col[..., b.col], G2.mean(-2).reshape(batch + (-1,)))
             R = row[..., b.row].reshape(batch + b.shape[:-1] + (1,))
             C = col[..., b.col].reshape(batch + b.shape[:-2] + (1, b.shape[-1]))
-            floor = (
-                eps1
-                if np.ndim(eps1) == 0
-                else np.reshape(eps1, np.shape(eps1) + (1,) * (len(b.shape) - 1))
-            )
+            lift = (1,) * (len(b.shape) - 1) if np.ndim(eps1) else ()  # eps1 per trajectory
+            floor = np.reshape(eps1, np.shape(eps1) + lift)
             V = R * C / np.maximum(R.mean(-2, keepdims=True), floor)
             v_hat[..., b.x] = V.reshape(batch + (-1,))
         u = g / np.sqrt(np.maximum(v_hat, eps1 * eps1))

@@ -1,11 +1,11 @@
 """Shared fixtures: the stand-in optimizer, for tests of the runner, figures and experiments.
 
-The stand-in and the table of optlib's own optimizers live in ``optimizers.py`` (a module
-helper functions can import; a fixture serves test functions).
+The stand-in lives in ``harness.py``, which helper functions can import; the fixture serves
+test functions. The table of optlib's own optimizers is ``optimizers.py``.
 """
 
 import pytest
-from optimizers import HeavyBall
+from harness import HeavyBall
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ quadratic). The gradient sequence ``grad`` and ``iterates`` come from ``optimize
 
 import numpy as np
 import pytest
+from harness import SHAPE, STEPS, X0, grad, iterates
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from optimizers import SHAPE, STEPS, X0, grad, iterates
 
 import optlib
 

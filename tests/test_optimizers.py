@@ -13,21 +13,8 @@ import re
 
 import numpy as np
 import pytest
-from optimizers import (
-    CASES,
-    IDS,
-    SHAPE,
-    STEPS,
-    TABLE,
-    TORCH_CASES,
-    X0,
-    extras,
-    grad,
-    iterates,
-    scaled,
-    torch_iterates,
-    with_value,
-)
+from harness import SHAPE, STEPS, X0, extras, grad, iterates, torch_iterates
+from optimizers import CASES, IDS, TABLE, TORCH_CASES, scaled, with_value
 
 import optlib
 
