@@ -4,7 +4,7 @@ The identities the chapters teach, the paper forms (Reddi et al.'s Algorithm 2 f
 Nesterov as Sutskever et al. write it, Keras's epsilon, AdamW's lambda, Nadam's constant mu),
 property tests of the invariants they claim, and two published results (Reddi et al.'s
 counterexample to Adam; the linear rates of gradient descent and the heavy ball on a
-quadratic). The gradient sequence ``grad`` and ``iterates`` come from ``optimizers.py``.
+quadratic). The gradient sequence ``grad`` and ``iterates`` come from ``harness.py``.
 """
 
 import numpy as np
