@@ -18,6 +18,8 @@ from optlib import problems, schedules
 from optlib._base import FirstOrder, Optimizer, check_flag, check_grad, check_range
 from optlib.adam import Adam, Adamax, AdamW, AMSGrad, NAdam  # the Adam family
 from optlib.adaptive import Adadelta, Adagrad, RMSprop, Rprop  # per-coordinate step sizes
+from optlib.beyond import Adafactor, Lion, Lookahead, RAdam  # beyond Adam
+from optlib.large_batch import LAMB, LARS  # layer-wise trust ratios
 from optlib.natural import KFAC, NaturalGradient  # preconditioned by the Fisher information
 from optlib.newton import BFGS, LBFGS, DiagonalNewton, Newton  # second-order, quasi-Newton
 from optlib.runner import Sweep, Trajectory, record, run, sweep
@@ -26,6 +28,7 @@ from optlib.sgd import SGD
 __all__ = [
     "SGD", "Adagrad", "RMSprop", "Adadelta", "Rprop",
     "Adam", "AdamW", "Adamax", "NAdam", "AMSGrad",
+    "RAdam", "Adafactor", "Lion", "Lookahead", "LAMB", "LARS",
     "Newton", "BFGS", "LBFGS", "DiagonalNewton", "NaturalGradient", "KFAC",
     "run", "Trajectory", "sweep", "Sweep", "record", "problems", "schedules",
     "Optimizer", "FirstOrder", "check_range", "check_flag", "check_grad",
