@@ -11,27 +11,12 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 from bs4 import BeautifulSoup
+from harness import HeavyBall as GD  # the stand-in optimizer: gradient descent here
 from PIL import Image
 
 from optlib import interact, viz
 from optlib.problems import beale, quadratic, saddle
 from optlib.runner import run
-
-
-class GD:
-    """A stand-in optimizer with the api.md contract: x_{t+1} = x_t - lr * g_t."""
-
-    needs = ()
-
-    def __init__(self, lr):
-        self.lr = lr
-
-    def init(self, x):
-        return ()
-
-    def step(self, x, g, state):
-        return x - self.lr * g, state
-
 
 PROBLEMS = {"quadratic": quadratic(kappa=10), "saddle": saddle()}
 
