@@ -42,9 +42,15 @@ def hess(x):
     return (C + 1.5 * np.cos(3 * x))[..., None] * np.eye(4)
 
 
+def fisher(x):
+    """A positive definite stand-in for a Fisher matrix (the curvature of f, kept positive)."""
+    return (C + 1.5 * np.cos(3 * x) ** 2)[..., None] * np.eye(4)
+
+
 def extras(opt, x):
     """The keyword arguments ``opt.step`` takes besides the gradient (``opt.needs``)."""
     kw = {"hess": hess(x)} if "hess" in opt.needs else {}
+    kw |= {"fisher": fisher(x)} if "fisher" in opt.needs else {}
     return kw | ({"value": value} if "value" in opt.needs else {})
 
 

@@ -103,6 +103,7 @@ class Info:
     pairs: dict = field(default_factory=dict)  # pairs validation changes an item of (else defaults)
     fixed: tuple = ()  # numbers kept as they are when the array test scales a setting
     batch_rtol: float = 1e-13  # a batched run equals its single runs to this tolerance
+    driven: bool = True  # the harness's gradient sequence can drive it (K-FAC needs a network)
 
     @property
     def name(self):
@@ -300,9 +301,20 @@ TABLE = [
         "diagonal-newton-lr": dict(lr=0.2, damping=0.5),
     }, dict(lr=POSITIVE, damping=CLOSED), needs=lambda kw: ("hess",),
         problems=(QUADRATIC, ROSENBROCK)),
+    Info(optlib.NaturalGradient, {  # the harness supplies a positive definite Fisher
+        "natural-gradient": dict(lr=0.5, damping=1e-3),
+        "natural-gradient-damped": dict(lr=0.2, damping=2.0),
+    }, dict(lr=CLOSED, damping=CLOSED), needs=lambda kw: ("fisher",), problems=()),
+    # K-FAC takes Kronecker factors of a network's layers (tests/test_natural.py runs it on the
+    # mlp problem); here only its arguments are checked
+    Info(optlib.KFAC, {"kfac": dict(lr=0.1, damping=1e-2, stat_decay=0.9)},
+        dict(lr=CLOSED, damping=POSITIVE, stat_decay=BETA), needs=lambda kw: ("kfac",),
+        problems=(), driven=False),
 ]  # fmt: skip
 
-CASES = [(info, name, kwargs) for info in TABLE for name, kwargs in info.settings.items()]
+CASES = [
+    (info, name, kwargs) for info in TABLE if info.driven for name, kwargs in info.settings.items()
+]
 IDS = [name for _, name, _ in CASES]
 
 

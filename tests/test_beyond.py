@@ -304,7 +304,7 @@ def test_lookahead_steady_state_variance_is_zhang_proposition_1():
     la, sgd = [], []
     for seed in range(8):
         traj = optlib.run(optlib.Lookahead(optlib.SGD(lr=lr), k=k, alpha=alpha), p, x0,
-                          burn + samples, noise=h * s, seed=seed, record=True)  # fmt: skip
+                          burn + samples, noise=h * s, seed=seed, history=True)  # fmt: skip
         la.append(traj.params[burn + k :: k].var())  # at the synchronisations: the slow weights
         sgd.append(optlib.run(optlib.SGD(lr=lr), p, x0, burn + samples, noise=h * s,
                               seed=seed).params[burn:].var())  # fmt: skip

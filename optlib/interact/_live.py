@@ -21,10 +21,10 @@ def _input(W, c):
         if scale == "log":
             lo, hi = np.log10(low), np.log10(high)
             return W.FloatLogSlider(value=c.default, base=10, min=lo, max=hi,
-                                    step=(hi - lo) / 200, readout_format=".3~g",
+                                    step=(hi - lo) / 200, readout_format=".3g",
                                     continuous_update=True, **kw)  # fmt: skip
         return W.FloatSlider(value=c.default, min=low, max=high, step=(high - low) / 200,
-                             readout_format=".3~g", continuous_update=True, **kw)  # fmt: skip
+                             readout_format=".3g", continuous_update=True, **kw)  # fmt: skip
     options = [(lab, i) for i, lab in enumerate(c.labels)]
     if c.kind == "dropdown":
         return W.Dropdown(options=options, value=c.index, **kw)

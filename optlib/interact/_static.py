@@ -64,11 +64,16 @@ class StaticPage:
         if exp.batch is not None:  # every state of the website in one call
             datas = exp.batch([exp.values(**s) for s in states])
         backgrounds, overlays, frames = {}, {}, [None] * len(states)  # key -> index
-        packer, version, bg, vector = Packer(), None, None, 0
+        packer, version, static, vector = Packer(), None, None, 0
         for indices, data in zip(states, datas, strict=True):
             exp.show(data=data, **indices)
-            if render.version != version:
-                bg, version = _b64(viz.png(render.background, colors=64)), render.version
+            if render.version != version:  # the static part: (background, foreground)
+                fg = self._cropped(render.foreground)
+                static = (
+                    _b64(viz.png(render.background, colors=64)),
+                    None if fg is None else tuple(fg),
+                )
+                version = render.version
             content = render.vectors()
             if content is not None:
                 key = hashlib.sha1(repr([(s, m, q.tobytes()) for s, m, q in content]).encode())
@@ -82,11 +87,12 @@ class StaticPage:
                 if key not in overlays:
                     overlays[key] = (len(overlays), {"png": [key[1], *box]})
             k = sum(i * strides[n] for n, i in indices.items())
-            frames[k] = [backgrounds.setdefault(bg, len(backgrounds)), overlays[key][0]]
+            frames[k] = [backgrounds.setdefault(static, len(backgrounds)), overlays[key][0]]
         exp.show()
         strides_default = sum(c.index * strides[n] for n, c in controls.items())
         first_bg = frames[strides_default][0]
-        backgrounds = list(backgrounds)
+        fg_list = [None if fg is None else list(fg) for _, fg in backgrounds]
+        backgrounds = [bg for bg, _ in backgrounds]
         first = (backgrounds[first_bg], *self._first_overlay())
         backgrounds[first_bg] = ""  # in the page once: the player reads it from img.optlib-bg
         w, h = render.size
@@ -95,6 +101,7 @@ class StaticPage:
             "q": QUARTER,
             "frames": frames,
             "backgrounds": backgrounds,
+            "foregrounds": fg_list,
             "overlays": [entry for _, entry in overlays.values()],
             "styles": packer.styles,
             "markers": packer.markers,
@@ -110,6 +117,14 @@ class StaticPage:
             "bytes": len(page),
         }
         return page
+
+    @staticmethod
+    def _cropped(rgba):
+        """A foreground as ``[png, x, y, w, h]`` (cropped), or None if there is none."""
+        if rgba is None or not rgba[..., 3].any():
+            return None
+        png, box = crop(rgba)
+        return [_b64(viz.png(png, colors=32)), *box]
 
     def _first_overlay(self):
         """The default state's moving artists as a cropped PNG and its box: what a reader
@@ -152,6 +167,15 @@ class StaticPage:
         exp, strides = self.exp, self.strides()
         w, h = exp.renderer.size
         background, overlay, (x, y, ow, _) = first
+        fg = data["foregrounds"][
+            data["frames"][sum(c.index * strides[n] for n, c in exp.controls.items())][0]
+        ] or [
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=",
+            0,
+            0,
+            1,
+            1,
+        ]
         frame = sum(c.index * strides[n] for n, c in exp.controls.items())
         moving = "Drawn for " + ", ".join(  # player.js rewrites it as the controls move
             f"{c.label} = {c.labels[c.index]}" for c in exp.controls.values()
@@ -167,6 +191,9 @@ class StaticPage:
             background=background,
             moving=html.escape(moving),
             place=f"left:{100 * x / w:.4f}%;top:{100 * y / h:.4f}%;width:{100 * ow / w:.4f}%",
+            foreground=fg[0],
+            fgplace=f"left:{100 * fg[1] / w:.4f}%;top:{100 * fg[2] / h:.4f}%;"
+            f"width:{100 * fg[3] / w:.4f}%",
             overlay=overlay,
             controls=self._controls(),
             data=json.dumps(data, separators=(",", ":")).replace("</", "<\\/"),
