@@ -51,13 +51,17 @@ def test_check_rmsprop_step_fails_on_the_stub():
 # --- Rprop -------------------------------------------------------------------------------------
 
 
-def rprop_formula(x, g, prev, delta, etas, step_sizes, zero=True, clip=True, skip=True):
+def rprop_formula(x, g, prev, delta, etas, step_sizes, zero=True, clip=True, skip=True,
+                  clip_adapted_only=False):  # fmt: skip
     (eta_minus, eta_plus), (lo, hi) = etas, step_sizes
     s = g * prev
     factor = np.where(s > 0, eta_plus, np.where(s < 0, eta_minus, 1.0))
-    delta = delta * factor
-    if clip:
-        delta = np.clip(delta, lo, hi)
+    if clip_adapted_only:  # optax's form: a step size that is not adapted is not clipped either
+        delta = np.where(s == 0, delta, np.clip(delta * factor, lo, hi))
+    elif clip:
+        delta = np.clip(delta * factor, lo, hi)
+    else:
+        delta = delta * factor
     moved = np.where(s < 0, 0.0, g) if skip else g
     stored = np.where(s < 0, 0.0, g) if zero else g
     return x - delta * np.sign(moved), stored, delta
@@ -74,6 +78,7 @@ def test_check_rprop_step_passes_the_formula(capsys):
         lambda *a: rprop_formula(*a, zero=False),  # the flipped gradient is stored
         lambda *a: rprop_formula(*a, skip=False),  # moves at a sign flip (Rprop-)
         lambda *a: rprop_formula(*a, clip=False),  # no bounds on the step sizes
+        lambda *a: rprop_formula(*a, clip_adapted_only=True),  # optax: clips adapted ones only
         lambda x, g, p, d, etas, sizes: rprop_formula(x, g, p, d, etas[::-1], sizes),  # swapped
         lambda x, g, p, d, etas, sizes: (
             x - d * np.sign(g),  # the old step size moves the point
@@ -81,7 +86,15 @@ def test_check_rprop_step_passes_the_formula(capsys):
         ),
         lambda x, g, p, d, etas, sizes: (x - d * g, *rprop_formula(x, g, p, d, etas, sizes)[1:]),
     ],
-    ids=["no-zeroing", "moves-at-flip", "no-clip", "etas-swapped", "old-delta", "not-sign"],
+    ids=[
+        "no-zeroing",
+        "moves-at-flip",
+        "no-clip",
+        "clip-adapted-only",
+        "etas-swapped",
+        "old-delta",
+        "not-sign",
+    ],
 )
 def test_check_rprop_step_fails_on_wrong_answers(wrong):
     with pytest.raises(AssertionError, match=r"(?s)rprop_step\(.*returned"):

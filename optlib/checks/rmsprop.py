@@ -69,7 +69,9 @@ def check_rprop_step(fn):
 
     Graded against ``optlib.Rprop`` on a first step (``prev = 0``), on a random mix of sign
     agreements and flips, on step sizes that leave the bounds (so a missing clip is caught),
-    on gradients with zero entries, and on a ``(2, 3)`` batch with other ``etas``.
+    on step sizes outside the bounds where nothing is stored (``prev = 0``: not adapted, but
+    clipped all the same, so optax's "clip only adapted step sizes" is caught), on gradients
+    with zero entries, and on a ``(2, 3)`` batch with other ``etas``.
     """
     rng = np.random.default_rng(7)
 
@@ -89,6 +91,13 @@ def check_rprop_step(fn):
         case((3,), (0.5, 1.2), (1e-6, 50.0), agree=np.zeros(3), delta=np.full(3, 0.1)),
         case((6,), (0.5, 1.2), (1e-6, 50.0), agree=flips),
         case((6,), (0.5, 1.2), (0.1, 0.2), agree=flips, delta=np.tile([0.19, 0.11], 3)),
+        case(
+            (4,),
+            (0.5, 1.2),
+            (0.1, 0.2),
+            agree=np.array([0.0, 0.0, 1.0, -1.0]),
+            delta=np.array([0.05, 0.3, 0.15, 0.15]),
+        ),  # not adapted (prev = 0), outside the bounds: clipped all the same
         case((5,), (0.5, 1.2), (1e-6, 50.0), zeros=True),
         case((2, 3), (0.3, 1.5), (1e-3, 1.0)),
     ]
