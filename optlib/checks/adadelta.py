@@ -25,8 +25,8 @@ def check_adadelta_step(fn):
     step; it returns ``(x_new, v_new, u_new)``.
 
     Graded against ``optlib.Adadelta`` on a fresh state (``v = u = 0``, where the whole
-    step comes from ``eps``, so ``eps`` outside the square roots is off by a factor of about
-    300), on random averages with ``rho = 0.95``, on a ``(2, 3)`` batch with one learning rate
+    step comes from ``eps``, so ``eps`` outside the square roots gives a first step about
+    ``1 / sqrt(eps)`` = 1000 times too short), on random averages with ``rho = 0.95``, on a ``(2, 3)`` batch with one learning rate
     per row (``u`` must accumulate the update before ``lr`` scales it) and with a large
     ``eps = 0.1``.
     """
