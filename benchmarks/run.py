@@ -203,7 +203,7 @@ def table(r):
             f"  {'one optlib.run call':<40} {t:8.2f} s   < {b['sweep_s']:.0f} s   "
             f"{verdict(t < b['sweep_s'])}   peak {_mb(s['peak_bytes'])} "
             f"(trajectory {_mb(s['trajectory_bytes'])})",
-            f"  {'  ..., record=False':<40} {s['batched_no_record_s']['median']:8.2f} s"
+            f"  {'  ..., history=False':<40} {s['batched_no_record_s']['median']:8.2f} s"
             f"   peak {_mb(s['peak_bytes_no_record'])}",
             f"  {'one run per setting (extrapolated)':<40} {s['loop_extrapolated_s']:8.1f} s"
             f"   from {s['loop_sample']} settings in {s['loop_sample_s']:.2f} s; "
