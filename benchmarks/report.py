@@ -201,6 +201,54 @@ def adam_table(r, b):
     return lines
 
 
+def pages_table(r, b):
+    """The weight of a first visit of every page (Chromium, empty cache)."""
+    lines = [
+        "",
+        "Page weight: a first visit, everything loaded (MB); the page's own HTML and files",
+        f"  {'page':<40} {'total':>7} {'own':>6} {'HTML':>6}  budget",
+    ]
+    for row in r["pages"]:
+        total, own = row["total_bytes"] / 1e6, row["own_bytes"] / 1e6
+        ok = total < b["page_mb"] and own < b["own_mb"]
+        lines.append(
+            f"  {row['page']:<40} {total:7.2f} {own:6.2f} {row['html_bytes'] / 1e6:6.2f}  "
+            f"< {b['page_mb']:.0f} / < {b['own_mb']:.0f}  {verdict(ok)}"
+        )
+    return lines
+
+
+def runner_table(r, b):
+    """What optlib.run adds per step, and training the digits network."""
+    lines = []
+    if "runner_overhead" in r:
+        o = r["runner_overhead"]
+        lines += ["", f"optlib.run's own work per step ({o['optimizer']} on {o['problem']}, us)"]
+        for clock in ("wall", "cpu"):
+            c = o[clock]
+            lines.append(
+                f"  {clock:<5} step {c['step_us']:6.1f}  problem {c['problem_us']:6.1f}  "
+                f"run {c['run_us']:6.1f}  overhead {c['overhead_us']:6.1f} "
+                f"({c['overhead_over_step']:.2f} x step)  < 1 x step  "
+                f"{verdict(c['overhead_over_step'] < 1)}"
+            )
+    if "mlp_training" in r:
+        m = r["mlp_training"]
+        lines += ["", f"Training the digits network {m['network']} for {m['steps']} steps"]
+        for name in ("Adam", "SGD momentum"):
+            v = m[name]
+            lines.append(
+                f"  {name:<14} one network {v['one_network_cpu_s']['median']:.2f} s CPU, test "
+                f"accuracy {100 * v['test_accuracy_mean']:.1f}% (seeds: "
+                f"{100 * v['test_accuracy_min']:.1f}-{100 * v['test_accuracy_max']:.1f}%)"
+            )
+        lines.append(
+            "  a chapter's sweep, 20 networks x 500 steps in one run: "
+            f"{m['adam_20_networks_500_steps_cpu_s']['median']:.2f} s CPU"
+        )
+    return lines
+
+
 def table(r, budgets):
     """The results as text lines: the header, then one table per section measured."""
     lines = header(r)
@@ -212,8 +260,12 @@ def table(r, budgets):
         lines += build_table(r, budgets)
     if "notebooks" in r or "reference_redraw" in r:
         lines += redraw_table(r, budgets)
+    if "pages" in r:
+        lines += pages_table(r, budgets)
     if "small_steps" in r:
         lines += steps_table(r, budgets)
+    if "runner_overhead" in r or "mlp_training" in r:
+        lines += runner_table(r, budgets)
     if "sweep" in r:
         lines += sweep_table(r, budgets)
     if "adam_large" in r:

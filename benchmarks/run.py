@@ -6,9 +6,11 @@
     python benchmarks/run.py --table         # print the table of the stored results.json
 
 Sections: ``notebooks`` (every notebook of chapters/ in a fresh kernel), ``build`` (a cold-cache
-book build), ``redraw`` (slider moves on every experiment a chapter makes, timed in that
-chapter's kernel when ``notebooks`` runs too, and on bench_redraw.py's experiment), ``steps`` (an
-optimizer step on a 2-D problem against torch.optim), ``sweep`` (a batched sweep against a Python
+book build), ``pages`` (the weight of a first visit of every page, in Chromium), ``redraw``
+(slider moves on every experiment a chapter makes, any value of each range and both its ends,
+timed in that chapter's kernel when ``notebooks`` runs too, and on bench_redraw.py's
+experiment), ``steps`` (an optimizer step on a 2-D problem against torch.optim, the runner's
+overhead per step, training the digits network), ``sweep`` (a batched sweep against a Python
 loop) and ``adam`` (an Adam step on 10^7 parameters against the memory-bandwidth floor); the
 last three each run in a new Python process. Timings are medians of repeats after warm-ups
 (time.perf_counter). Budgets are checked here, in the PASS/MISS column, never by tests.
@@ -27,11 +29,13 @@ import probe
 import report
 
 RESULTS = Path(__file__).with_name("results.json")
-SECTIONS = ("notebooks", "build", "redraw", "steps", "sweep", "adam")
+SECTIONS = ("notebooks", "build", "pages", "redraw", "steps", "sweep", "adam")
 BUDGETS = {
     "notebook_s": 10.0,  # each notebook, fresh kernel, kernel start included
     "book_s": 60.0,  # the sum over notebooks
-    "move_ms": 100.0,  # median slider move (compute, draw, PNG)
+    "move_ms": 100.0,  # the worst live move's CPU time (compute, draw, PNG)
+    "page_mb": 4.0,  # a first visit of a page, everything it loads
+    "own_mb": 1.0,  # the page's HTML and the files only it uses
     "step_ratio": 5.0,  # torch.optim step / optlib step on a 2-D problem, at least
     "sweep_s": 1.0,  # 10,000 settings x 500 steps in one optlib.run call
     "adam_vs_foreach": 3.0,  # optlib Adam step on 10^7 / torch foreach, at most
@@ -53,6 +57,7 @@ def measure(sections, moves):
     """The chosen sections' results; a section that fails records its error and the others
     still run."""
     import notebooks
+    import pages
     import steps
 
     jobs = {
@@ -63,9 +68,14 @@ def measure(sections, moves):
             ]
         },
         "build": lambda: {"build": notebooks.build()},
+        "pages": lambda: {"pages": pages.measure()},
         "redraw": lambda: {"reference_redraw": reference_redraw(moves)},
         # each in a new process: no state (heap, threads, imports) left by the other sections
-        "steps": lambda: {"small_steps": steps.in_fresh_process("small_steps")},
+        "steps": lambda: {
+            "small_steps": steps.in_fresh_process("small_steps"),
+            "runner_overhead": steps.in_fresh_process("runner_overhead"),
+            "mlp_training": steps.in_fresh_process("mlp_training"),
+        },
         "sweep": lambda: {
             "sweep": steps.in_fresh_process("sweep"),
             "sweep_malloc": steps.sweep_malloc(),
