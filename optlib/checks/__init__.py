@@ -15,14 +15,21 @@ Every check behaves the same way, so students learn it once:
   message does not give the answer away);
 - when the answer is right it prints one line that starts with ``Correct``.
 
+Every check takes ``reveal=True``. With ``reveal=False`` the message of a wrong answer names
+the failing case in words (``adam_step is wrong on test case 2 of 4 (step t = 7 from random
+moments): result[0] differs.``) but shows neither the arguments, nor the value returned, nor
+the value expected: the course kit (``tools/course_kit.py``) gives students that self-check
+and keeps the full call for its hidden tests.
+
 Generic helpers (use them directly, or build a named check on them):
 
-- ``check_value(answer, expected, tol=1e-8, name="answer")``: one number, array, tuple,
-  string or bool.
-- ``check_function(fn, reference, cases, name=None, tol=1e-8)``: call ``fn`` and ``reference``
-  on each case (a tuple of positional arguments or a dict of keyword arguments; each call
-  gets its own deep copy) and compare the results; tuples, lists, NamedTuples and dicts are
-  compared element by element.
+- ``check_value(answer, expected, tol=1e-8, name="answer", reveal=True)``: one number,
+  array, tuple, string or bool (its message never shows ``expected``).
+- ``check_function(fn, reference, cases, name=None, tol=1e-8, reveal=True, labels=None)``:
+  call ``fn`` and ``reference`` on each case (a tuple of positional arguments or a dict of
+  keyword arguments; each call gets its own deep copy) and compare the results; tuples,
+  lists, NamedTuples and dicts are compared element by element. ``labels`` describe the
+  cases in words for the messages of ``reveal=False``.
 
 Named checks (one per exercise; the reference lives here, not in the student's notebook):
 
@@ -51,11 +58,13 @@ Named checks (one per exercise; the reference lives here, not in the student's n
                                the paper's form, constant momentum (chapter 10)
 =============================  =======================================================
 
-To add one: write ``check_<what>(fn)`` in this package's module for the chapter (``sgd``,
-``newton``, ``adam``, ...; a new chapter gets a new module) as a call of ``check_function`` whose reference
-is computed by optlib or by a formula the chapter derives, with a few seeded cases that cover
-the shapes the exercise allows (a scalar learning rate, a batch of points, ...), list it in
-the table above, and call it from the chapter's ``check`` cell. The arguments of a check cell
+To add one: write ``check_<what>(fn, reveal=True)`` in this package's module for the chapter
+(``sgd``, ``newton``, ``adam``, ...; a new chapter gets a new module) as a call of
+``check_function`` whose reference is computed by optlib or by a formula the chapter derives,
+with a few seeded cases that cover the shapes the exercise allows (a scalar learning rate, a
+batch of points, ...) and one label in words per case, passing ``reveal`` and ``labels`` on
+to ``check_function``; list it in the table above, and call it from the chapter's ``check``
+cell. The arguments of a check cell
 are visible to the student, so never pass the answer itself there.
 """
 
