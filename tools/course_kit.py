@@ -169,7 +169,7 @@ CONFIG = """\
 #   nbgrader generate_assignment 08_adam    # release/08_adam/: no solutions, no hidden tests
 #   nbgrader collect 08_adam                # or copy submissions to submitted/<student>/08_adam/
 #   nbgrader autograde 08_adam              # runs every submission; tests score themselves
-#   nbgrader formgrader                     # (in JupyterLab) grade the written answers
+#   (JupyterLab: Nbgrader > Formgrader)     # grade the written answers by hand
 #   nbgrader export                         # grades.csv: one row per student and assignment
 #
 # Points: each check is an autograded test worth {check} points, each written answer is
@@ -205,6 +205,11 @@ def chapter_paths(names):
 
 def _read(path):
     return nbformat.read(path, as_version=4)
+
+
+def chapter_points(paths):
+    """Rows (chapter, autograded points, points graded by hand) of the chapters at ``paths``."""
+    return [(p.stem, *points(course_notebook(_read(p), p.stem))) for p in map(Path, paths)]
 
 
 def points_table(rows):
@@ -253,7 +258,7 @@ def main(argv=None):
             print(f"wrote {args.out / 'source' / name / f'{name}.ipynb'}")
         print(f"wrote {args.out / 'nbgrader_config.py'}")
     else:
-        rows = [(p.stem, *points(course_notebook(_read(p), p.stem))) for p in paths]
+        rows = chapter_points(paths)
     if args.points:
         print(points_table(rows))
 
