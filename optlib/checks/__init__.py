@@ -35,6 +35,10 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_bfgs_update(fn)``      ``fn(M, s, y)`` returns the BFGS update of the
                                inverse-Hessian approximation ``M`` by the secant pair
                                ``(s, y)`` (chapter 4)
+``check_momentum_step(fn)``    ``fn(x, g, buf, t, lr, beta, tau=0.0,
+                               nesterov=False)`` returns ``(x_new, buf_new)`` after
+                               step ``t`` of SGD with momentum, as
+                               ``torch.optim.SGD`` (chapter 3)
 ``check_adam_step(fn)``        ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new)`` after Adam's step ``t``
                                (chapter 8)
@@ -52,6 +56,7 @@ from __future__ import annotations
 
 from optlib.checks._grading import check_function, check_value
 from optlib.checks.adam import check_adam_step
+from optlib.checks.momentum import check_momentum_step
 from optlib.checks.newton import check_bfgs_update, check_newton_step
 from optlib.checks.sgd import check_gd_step
 
@@ -59,6 +64,7 @@ __all__ = [
     "check_value",
     "check_function",
     "check_gd_step",
+    "check_momentum_step",
     "check_newton_step",
     "check_bfgs_update",
     "check_adam_step",
