@@ -6,7 +6,7 @@ Run it only to change a version below (it needs ``npm``). It fetches each packag
 npm registry with ``npm pack``, copies the few files the book's pages load into
 ``_static/vendor/`` together with their licences, and rewrites ``_static/vendor/README.md``
 (versions, sizes, sha256). The pages find them through ``_config.yml``: ``mathjax_path`` and
-myst-nb's ``nb_ipywidgets_js``. tests/test_site.py checks the files against that README.
+myst-nb's ``nb_ipywidgets_js``. tests/site/ checks the files against that README.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def main():
         "",
         "The website loads these from its own `_static/vendor/`, never from a CDN, so it works",
         "with no internet. Written by `python tools/vendor_assets.py` (edit the versions there);",
-        "`tests/test_site.py` checks the files against the table below.",
+        "`tests/site/` checks the files against the table below.",
         "",
     ]
     for folder, (spec, why, _) in PACKAGES.items():

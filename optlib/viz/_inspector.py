@@ -21,25 +21,39 @@ _TEX = {
 }
 
 
-def _fit(ax, y):
-    """Refit the y-axis to ``y`` if the data left it or fill less than a tenth of it.
+def _nice(span):
+    """The round step (1, 2 or 5 times a power of ten) nearest a quarter of ``span``."""
+    raw = span / 4
+    power = 10 ** np.floor(np.log10(raw))
+    return power * min((1, 2, 5, 10), key=lambda m: abs(np.log(m * power / raw)))
 
-    Log scale for data that stay positive. Returns True if the limits changed.
-    """
+
+def limits(y):
+    """The y-limits and scale for data ``y``: a function of the data alone, so that a state
+    looks the same whichever state was drawn before it. Log scale for data that stay
+    positive, widened to half decades; else widened to round steps. None if no data."""
     y = y[np.isfinite(y)]
     if not y.size:
+        return None
+    lo, hi = float(y.min()), float(y.max())
+    if lo > 0:
+        a, b = np.floor(2 * np.log10(lo)) / 2, np.ceil(2 * np.log10(hi)) / 2
+        b = b + 0.5 if b <= a else b
+        return "log", (10**a, 10**b)
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    step = _nice(span)
+    a, b = np.floor(lo / step) * step, np.ceil(hi / step) * step
+    a, b = a - step if a == lo != 0 else a, b + step if b == hi != 0 else b
+    return "linear", ((a - step, b + step) if a == b else (a, b))
+
+
+def _fit(ax, y):
+    """Set the y-axis to :func:`limits` of ``y``; True if the scale or the limits changed."""
+    new = limits(y)
+    if new is None or (ax.get_yscale(), tuple(ax.get_ylim())) == (new[0], new[1]):
         return False
-    lo, hi = y.min(), y.max()
-    log = lo > 0
-    w = (lambda v: np.log10(v)) if log else (lambda v: v)
-    (a, b), span = ax.get_ylim(), max(w(hi) - w(lo), 1e-12)
-    same = ax.get_yscale() == ("log" if log else "linear")
-    if same and a <= lo and hi <= b and span >= 0.1 * (w(b) - w(a)):
-        return False
-    pad = 0.08 * span if hi > lo else (0.5 if log else max(abs(hi) * 0.1, 1.0))
-    lim = (w(lo) - pad, w(hi) + pad)
-    ax.set_yscale("log" if log else "linear")
-    ax.set_ylim(*(10 ** np.array(lim) if log else lim))
+    ax.set_yscale(new[0])
+    ax.set_ylim(*new[1])
     return True
 
 

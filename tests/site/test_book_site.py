@@ -11,7 +11,8 @@ The book is built once (the module fixture `build`: every notebook executed, no 
   every embedded widget rendered. A screenshot of each page goes to test-artifacts/screenshots/.
 
 Without Chromium the browser tests skip, except in CI (CI=true), where they fail: .ci/run
-installs it. Keep every test of the built site in this module, so that pytest-xdist
+installs it. The JavaScript these tests run in the pages is in js/ (browser.py reads it).
+Keep every test of the built site in this module, so that pytest-xdist
 (--dist loadscope) runs them on one worker after the one build.
 """
 
@@ -29,22 +30,13 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
+from browser import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip, js
 from bs4 import BeautifulSoup
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 VENDOR = ROOT / "_static" / "vendor"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 # Lines of the build log that contain "WARNING" but are not problems of the book. Empty: the
 # one candidate, ipykernel 7's "[IPKernelApp] WARNING | Kernel is running over TCP without
 # encryption" at every kernel start, is avoided by pinning ipykernel 6.31 in requirements.txt,
@@ -368,22 +360,6 @@ def test_config_serves_mathjax_and_the_widget_manager_from_the_site():
 # --- the site in a real browser, with no network ---------------------------------------------
 
 
-def chromium_or_skip():
-    """Playwright's sync API, or skip (fail in CI) when it or Chromium is missing."""
-    missing = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing = "playwright is not installed (pip install -r requirements-dev.txt)"
-    if not missing and not os.access(CHROMIUM, os.X_OK):
-        missing = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{missing}: CI must run the browser tests")
-        pytest.skip(missing)
-    return sync_playwright
-
-
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -401,66 +377,21 @@ def server(built):
     httpd.server_close()
 
 
-WAIT_FOR_MATH = """async () => {
-    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-        await MathJax.startup.promise;
-    }
-    await document.fonts.ready;
-}"""
+WAIT_FOR_MATH = js("wait_for_math")
 
-WIDGETS_RENDERED = """() => [...document.querySelectorAll(
-        'script[type="application/vnd.jupyter.widget-view+json"]')].every(s => {
-    const area = s.previousElementSibling;
-    return area && area.classList.contains('widget-subarea') && area.children.length > 0;
-})"""
+WIDGETS_RENDERED = js("widgets_rendered")
 
-INSPECT = """async () => {
-    const skip = 'pre, code, script, style, textarea, mjx-container, .highlight';
-    const math = [...document.querySelectorAll('.math')];
-    const untypeset = math.filter(el => !el.querySelector('mjx-container'))
-        .map(el => el.textContent.trim().slice(0, 80));
-    const mathErrors = [...document.querySelectorAll('mjx-merror, [data-mjx-error]')]
-        .map(el => el.getAttribute('data-mjx-error') || el.textContent.slice(0, 80));
-    const raw = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    while (walker.nextNode()) {
-        const node = walker.currentNode;
-        if (node.parentElement.closest(skip)) continue;
-        if (/\\$\\$|\\\\\\(|\\\\\\[/.test(node.nodeValue)) raw.push(node.nodeValue.trim().slice(0, 80));
-    }
-    const images = [...document.images];
-    images.forEach(img => { img.loading = 'eager'; });
-    await Promise.all(images.map(img => img.decode().catch(() => null)));
-    const unloaded = images.filter(img => !(img.complete && img.naturalWidth > 0))
-        .map(img => (img.getAttribute('src') || '').slice(0, 80));
-    const views = document.querySelectorAll(
-        'script[type="application/vnd.jupyter.widget-view+json"]').length;
-    const widgetErrors = [...document.querySelectorAll('.widget-subarea')]
-        .filter(el => el.querySelector('.jupyter-widgets-error-widget')
-                      || /Error displaying widget/.test(el.textContent)).length;
-    return {math: math.length, typeset: document.querySelectorAll('mjx-container').length,
-            untypeset, mathErrors, raw, images: images.length, unloaded, views, widgetErrors,
-            players: document.querySelectorAll('.optlib-player').length};
-}"""
+INSPECT = js("inspect_page")
 
-SET_VALUE = """(el, v) => {
-    el.value = v;
-    el.dispatchEvent(new Event('input', {bubbles: true}));
-}"""
+SET_VALUE = js("set_value")
 
-PICTURE = """async root => {
-    const bg = root.querySelector('img.optlib-bg'), fg = root.querySelector('img.optlib-frame');
-    await Promise.all([bg, fg].map(img => img && img.decode().catch(() => null)));
-    return {frame: root.getAttribute('data-frame'), src: (bg ? bg.src : '') + (fg ? fg.src : ''),
-            alt: fg ? fg.alt : '',
-            loaded: [bg, fg].every(img => !img || (img.complete && img.naturalWidth > 0))};
-}"""
+PICTURE = js("picture")
 
 
 def exercise_player(page, index):
     """Move every control of the `index`-th static player as a reader would; return problems.
 
-    The player's markup is documented in optlib/interact.py: div.optlib-player[data-frame]
+    The player's markup is documented in optlib/interact/__init__.py: div.optlib-player[data-frame]
     with img.optlib-bg + img.optlib-frame, controls .optlib-input (range or select) and
     button.optlib-play."""
     root = page.locator(".optlib-player").nth(index)
