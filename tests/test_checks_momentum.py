@@ -1,7 +1,6 @@
 """The momentum chapter's check: it passes the formula of torch.optim.SGD and fails the usual
 wrong answers (the reference inside the check is optlib; the formula here is written out)."""
 
-import numpy as np
 import pytest
 
 from optlib.checks import check_momentum_step
