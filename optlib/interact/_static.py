@@ -9,6 +9,8 @@ import hashlib
 import html
 import itertools
 import json
+import time
+import warnings
 from importlib import resources
 from string import Template
 
@@ -34,6 +36,39 @@ def crop(rgba):
     return rgba[y : y + h, x : x + w], (int(x), int(y), int(w), int(h))
 
 
+def controls_html(controls, strides):
+    """The player's controls: a range input or a select per control, and Play buttons."""
+    out = []
+    for name, c in controls.items():
+        attrs = f'class="optlib-input" name="{html.escape(name)}" data-stride="{strides[name]}"'
+        if c.kind == "dropdown":
+            opts = "".join(
+                f'<option value="{i}"{" selected" if i == c.index else ""}>'
+                f"{html.escape(lab)}</option>"
+                for i, lab in enumerate(c.labels)
+            )
+            field = f"<select {attrs}>{opts}</select>"
+        else:
+            labels = html.escape(json.dumps(c.labels))
+            field = (
+                f'<input type="range" {attrs} min="0" max="{len(c.values) - 1}" '
+                f'step="1" value="{c.index}" data-labels="{labels}" '
+                f'aria-label="{html.escape(c.label)}">'
+                f'<output class="optlib-value">{html.escape(c.labels[c.index])}</output>'
+            )
+        if c.interval:
+            field = (
+                f'<button type="button" class="optlib-play" aria-pressed="false" '
+                f'data-target="{html.escape(name)}" data-interval="{c.interval}">'
+                f"Play</button>{field}"
+            )
+        out.append(
+            f'<label class="optlib-control" data-name="{html.escape(name)}">'
+            f"<span>{html.escape(c.label)}</span>{field}</label>"
+        )
+    return "".join(out)
+
+
 class StaticPage:
     """Precomputes the states of an :class:`~optlib.interact.Experiment` and writes the player.
 
@@ -45,6 +80,26 @@ class StaticPage:
     def __init__(self, exp):
         self.exp = exp
         self.stats = {}
+
+    def build_quietly(self, budget):
+        """:meth:`build` with the warnings it raises collected: ``(html, warnings, seconds)``.
+        The warnings come back as text and are summarised in one warning, not a flood; a page
+        over ``budget`` bytes warns too."""
+        t0 = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            page = self.build()
+        found = [f"{w.category.__name__}: {w.message}" for w in caught]
+        if found:
+            warnings.warn(f"{len(found)} warnings while precomputing, the first: {found[0]}",
+                          stacklevel=3)  # fmt: skip
+        if len(page) > budget:
+            warnings.warn(
+                f"static experiment is {len(page) / 1e6:.2f} MB (budget {budget / 1e6:.1f} MB): "
+                "use fewer static values",
+                stacklevel=3,
+            )
+        return page, found, time.perf_counter() - t0
 
     def strides(self):
         """State index = sum of value index times stride (the last control varies fastest)."""
@@ -132,37 +187,6 @@ class StaticPage:
         png, box = crop(self.exp.renderer.overlay())
         return _b64(viz.png(png, colors=32)), box
 
-    def _controls(self):
-        strides, out = self.strides(), []
-        for name, c in self.exp.controls.items():
-            attrs = f'class="optlib-input" name="{html.escape(name)}" data-stride="{strides[name]}"'
-            if c.kind == "dropdown":
-                opts = "".join(
-                    f'<option value="{i}"{" selected" if i == c.index else ""}>'
-                    f"{html.escape(lab)}</option>"
-                    for i, lab in enumerate(c.labels)
-                )
-                field = f"<select {attrs}>{opts}</select>"
-            else:
-                labels = html.escape(json.dumps(c.labels))
-                field = (
-                    f'<input type="range" {attrs} min="0" max="{len(c.values) - 1}" '
-                    f'step="1" value="{c.index}" data-labels="{labels}" '
-                    f'aria-label="{html.escape(c.label)}">'
-                    f'<output class="optlib-value">{html.escape(c.labels[c.index])}</output>'
-                )
-            if c.interval:
-                field = (
-                    f'<button type="button" class="optlib-play" aria-pressed="false" '
-                    f'data-target="{html.escape(name)}" data-interval="{c.interval}">'
-                    f"Play</button>{field}"
-                )
-            out.append(
-                f'<label class="optlib-control" data-name="{html.escape(name)}">'
-                f"<span>{html.escape(c.label)}</span>{field}</label>"
-            )
-        return "".join(out)
-
     def _html(self, data, first):
         exp, strides = self.exp, self.strides()
         w, h = exp.renderer.size
@@ -195,7 +219,7 @@ class StaticPage:
             fgplace=f"left:{100 * fg[1] / w:.4f}%;top:{100 * fg[2] / h:.4f}%;"
             f"width:{100 * fg[3] / w:.4f}%",
             overlay=overlay,
-            controls=self._controls(),
+            controls=controls_html(exp.controls, strides),
             data=json.dumps(data, separators=(",", ":")).replace("</", "<\\/"),
             js=(static / "player.js").read_text(),
         )
