@@ -34,8 +34,14 @@ Generic helpers (use them directly, or build a named check on them):
 Named checks (one per exercise; the reference lives here, not in the student's notebook):
 
 =============================  =======================================================
+``check_fd_grad(fn)``          ``fn(f, x, h=1e-5)`` returns the central-difference
+                               gradient of ``f`` at ``x`` (chapter 1)
 ``check_gd_step(fn)``          ``fn(x, g, lr)`` returns the gradient-descent step
                                ``x - lr g`` (chapter 2)
+``check_momentum_step(fn)``    ``fn(x, g, buf, t, lr, beta, tau=0.0,
+                               nesterov=False)`` returns ``(x_new, buf_new)`` after
+                               step ``t`` of SGD with momentum, as
+                               ``torch.optim.SGD`` (chapter 3)
 ``check_newton_step(fn)``      ``fn(x, g, H, delta=0.0)`` returns the point reached by
                                one damped Newton step, ``x - (H + delta I)^{-1} g``
                                (chapter 4)
@@ -73,6 +79,8 @@ from __future__ import annotations
 from optlib.checks._grading import check_function, check_value
 from optlib.checks.adadelta import check_adadelta_step
 from optlib.checks.adam import check_adam_step
+from optlib.checks.foundations import check_fd_grad
+from optlib.checks.momentum import check_momentum_step
 from optlib.checks.nadam import check_nadam_step
 from optlib.checks.newton import check_bfgs_update, check_newton_step
 from optlib.checks.rmsprop import check_rmsprop_step, check_rprop_step
@@ -81,7 +89,9 @@ from optlib.checks.sgd import check_gd_step
 __all__ = [
     "check_value",
     "check_function",
+    "check_fd_grad",
     "check_gd_step",
+    "check_momentum_step",
     "check_newton_step",
     "check_bfgs_update",
     "check_rmsprop_step",
