@@ -70,8 +70,8 @@ To add one: write ``check_<what>(fn, reveal=True)`` in this package's module for
 with a few seeded cases that cover the shapes the exercise allows (a scalar learning rate, a
 batch of points, ...) and one label in words per case, passing ``reveal`` and ``labels`` on
 to ``check_function``; list it in the table above, and call it from the chapter's ``check``
-cell. The arguments of a check cell
-are visible to the student, so never pass the answer itself there.
+cell. The arguments of a check cell are visible to the student, so never pass the answer
+itself there.
 """
 
 from __future__ import annotations
