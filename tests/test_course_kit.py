@@ -240,7 +240,10 @@ def release_in_process(source):
 @needs_nbgrader
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_no_solution_line_is_left_in_the_release(path):
+    from nbgrader.nbgraderformat import MetadataValidator
+
     chapter, source = read(path), kit(path)
+    MetadataValidator().validate_nb(source)  # nbgrader's own check of its metadata
     assert leaked(chapter, source), "the detector must see the solutions in the source"
     release = release_in_process(source)
     assert not leaked(chapter, release)
