@@ -38,6 +38,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_adam_step(fn)``        ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new)`` after Adam's step ``t``
                                (chapter 8)
+``check_adamax_step(fn)``      ``fn(x, g, m, u, t, lr, b1, b2, eps)`` returns
+                               ``(x_new, m_new, u_new)`` after AdaMax's step ``t``
+                               in PyTorch's form (chapter 9)
 =============================  =======================================================
 
 To add one: write ``check_<what>(fn)`` in this package's module for the chapter (``sgd``,
@@ -52,6 +55,7 @@ from __future__ import annotations
 
 from optlib.checks._grading import check_function, check_value
 from optlib.checks.adam import check_adam_step
+from optlib.checks.adamax import check_adamax_step
 from optlib.checks.newton import check_bfgs_update, check_newton_step
 from optlib.checks.sgd import check_gd_step
 
@@ -62,4 +66,5 @@ __all__ = [
     "check_newton_step",
     "check_bfgs_update",
     "check_adam_step",
+    "check_adamax_step",
 ]
