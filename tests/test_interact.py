@@ -11,27 +11,12 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 from bs4 import BeautifulSoup
+from harness import HeavyBall as GD  # the stand-in optimizer: gradient descent here
 from PIL import Image
 
 from optlib import interact, viz
 from optlib.problems import beale, quadratic, saddle
 from optlib.runner import run
-
-
-class GD:
-    """A stand-in optimizer with the api.md contract: x_{t+1} = x_t - lr * g_t."""
-
-    needs = ()
-
-    def __init__(self, lr):
-        self.lr = lr
-
-    def init(self, x):
-        return ()
-
-    def step(self, x, g, state):
-        return x - self.lr * g, state
-
 
 PROBLEMS = {"quadratic": quadratic(kappa=10), "saddle": saddle()}
 
@@ -90,13 +75,16 @@ def first_background(e):
 
 
 def composite(e, data, b, o):
-    """The picture the player shows for background b and a PNG overlay o (its box placed)."""
+    """The picture the player shows for background b and a PNG overlay o (its box placed),
+    with the foreground of b (static artists above the moving ones) on top."""
     out = decode(data["backgrounds"][b] or first_background(e))[..., :3]
-    png, x, y, w, h = data["overlays"][o]["png"]
-    ov = decode(png)
-    assert ov.shape[:2] == (h, w)
-    alpha = ov[..., 3:] / 255
-    out[y : y + h, x : x + w] = out[y : y + h, x : x + w] * (1 - alpha) + ov[..., :3] * alpha
+    layers = [data["overlays"][o]["png"]]
+    layers += [data["foregrounds"][b]] if data["foregrounds"][b] else []
+    for png, x, y, w, h in layers:
+        ov = decode(png)
+        assert ov.shape[:2] == (h, w)
+        alpha = ov[..., 3:] / 255
+        out[y : y + h, x : x + w] = out[y : y + h, x : x + w] * (1 - alpha) + ov[..., :3] * alpha
     return out
 
 
@@ -320,7 +308,8 @@ def described(e):
     (fig,) = doc.find_all("figure")
     assert fig.find("div", class_="optlib-player") is not None
     images = {img["class"][0]: img for img in fig.find_all("img")}
-    assert set(images) == {"optlib-bg", "optlib-frame"}
+    assert set(images) == {"optlib-bg", "optlib-frame", "optlib-fg"}
+    assert images.pop("optlib-fg")["alt"] == ""  # the static artists above the lines: decorative
     for img in images.values():  # a text alternative, not a file name or nothing
         assert img["alt"].strip() and not img["alt"].startswith("data:")
     return images, fig.figcaption.get_text()

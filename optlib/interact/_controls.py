@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Control", "slider", "float_slider", "log_slider", "dropdown", "steps", "as_control"]
+__all__ += ["describe_controls", "first_state"]
 
 
 def _fmt(v):
@@ -158,3 +159,28 @@ def _either(items):
     """``a``, ``a or b``, ``a, b or c`` (``a; b or c`` if an item holds a comma)."""
     sep = "; " if any("," in i for i in items) else ", "
     return " or ".join(items) if len(items) < 3 else sep.join(items[:-1]) + " or " + items[-1]
+
+
+def first_state(controls):
+    """The default state in words: "At first learning rate η = 0.05 and momentum β = 0.5."."""
+    values = [f"{c.label} = {c.labels[c.index]}" for c in controls.values()]
+    return f"At first {_both(values)}."
+
+
+def describe_controls(controls, live=False):
+    """What ``controls`` (name -> Control) set, in a sentence: each one's label and values
+    (``live``: the ranges the Jupyter view offers for continuous ones)."""
+    parts, play = [], []
+    for c in controls.values():
+        n = len(c.labels)
+        if live and c.live is not None:
+            values = f"any value from {c.live[0]:g} to {c.live[1]:g}"
+        elif n > 4 and c.kind != "dropdown":
+            values = f"{n} values from {c.labels[0]} to {c.labels[-1]}"
+        else:
+            values = _either(c.labels)
+        parts.append(f"{c.label} ({values})")
+        if c.interval:
+            play.append(c.label)
+    text = f"The {'control sets' if len(parts) == 1 else 'controls set'} {_both(parts)}"
+    return text + (f"; Play steps through {_both(play)}." if play else ".")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 
 from optlib import viz
-from optlib.interact._controls import _both, _either, as_control, steps
+from optlib.interact._controls import as_control, describe_controls, first_state, steps
 from optlib.interact._render import Renderer
 from optlib.interact._static import StaticPage
 
@@ -132,52 +131,20 @@ class Experiment:
 
     def _first(self):
         """The default state in words: "At first learning rate η = 0.05 and momentum β = 0.5."."""
-        values = [f"{c.label} = {c.labels[c.index]}" for c in self.controls.values()]
-        return f"At first {_both(values)}."
+        return first_state(self.controls)
 
     def controls_text(self, live=False):
-        """What the controls set, in a sentence: each one's label and values (``live``: the
-        ranges the Jupyter view offers)."""
-        parts, play = [], []
-        for c in self.controls.values():
-            n = len(c.labels)
-            if live and c.live is not None:
-                values = f"any value from {c.live[0]:g} to {c.live[1]:g}"
-            elif n > 4 and c.kind != "dropdown":
-                values = f"{n} values from {c.labels[0]} to {c.labels[-1]}"
-            else:
-                values = _either(c.labels)
-            parts.append(f"{c.label} ({values})")
-            if c.interval:
-                play.append(c.label)
-        text = f"The {'control sets' if len(parts) == 1 else 'controls set'} {_both(parts)}"
-        return text + (f"; Play steps through {_both(play)}." if play else ".")
+        """What the controls set, in a sentence (``live``: the ranges the Jupyter view offers)."""
+        return describe_controls(self.controls, live)
 
     # --- the two views ----------------------------------------------------------------------
 
     def html(self):
         """The static player: every state precomputed, no kernel, no network (cached)."""
-        if self._html is not None:
-            return self._html
-        t0 = time.perf_counter()
-        page = StaticPage(self)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            self._html = page.build()
-        self.stats = page.stats
-        self.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
-        if self.warnings:  # one summary, not a flood
-            warnings.warn(
-                f"{len(caught)} warnings while precomputing, the first: {self.warnings[0]}",
-                stacklevel=2,
-            )
-        self.timings["static_s"] = time.perf_counter() - t0
-        if len(self._html) > BUDGET:
-            warnings.warn(
-                f"static experiment is {len(self._html) / 1e6:.2f} MB (budget "
-                f"{BUDGET / 1e6:.1f} MB): use fewer static values",
-                stacklevel=2,
-            )
+        if self._html is None:
+            page = StaticPage(self)
+            self._html, self.warnings, self.timings["static_s"] = page.build_quietly(BUDGET)
+            self.stats = page.stats
         return self._html
 
     def check(self):

@@ -5,6 +5,11 @@ Later states go through ``Drawing.update``; only the *dynamic* artists change, a
 drawn over a cached background (Agg blitting), so a new state costs milliseconds. When
 ``update`` reports that the static part changed (new contours, new axis limits, a legend that
 now says a run diverged), the background is drawn again and ``version`` counts up.
+
+Static artists that matplotlib draws *above* the dynamic ones (a legend inside the axes, a
+boundary line over a heat map, the spines over a curve) are the *foreground*: kept apart from
+the background and drawn after the dynamic artists, so that every state looks exactly as
+matplotlib draws it.
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ class Renderer:
         self.fig = viz.figure(figsize)
         self.drawing = None
         self.background = None
+        self.foreground = None  # RGBA of the static artists above the dynamic ones, or None
         self.version = 0
         self._saved = None
+        self._above = []
 
     def show(self, data):
         """Draw the state whose figure data (``draw``'s keyword arguments) is ``data``."""
@@ -48,10 +55,27 @@ class Renderer:
         """The dynamic artists, in the order matplotlib draws them."""
         return sorted(self.drawing.artists, key=lambda a: a.get_zorder())
 
+    def above(self):
+        """The static artists matplotlib draws after some dynamic artist of the same axes."""
+        dynamic = set(self.drawing.artists)
+        lowest = {}
+        for a in dynamic:
+            if a.axes is not None:
+                lowest[a.axes] = min(lowest.get(a.axes, np.inf), a.get_zorder())
+        return [
+            child
+            for ax, z in lowest.items()
+            for child in ax.get_children()
+            if child not in dynamic and child is not ax.patch and child.get_zorder() > z
+        ]
+
     def _redraw_background(self, first=False):
-        """Draw everything but the dynamic artists, and keep it."""
+        """Draw everything but the dynamic artists and the foreground, and keep both."""
         canvas = self.fig.canvas
-        for a in self.drawing.artists:
+        for a in self._above:
+            a.set_animated(False)
+        self._above = self.above()
+        for a in [*self.drawing.artists, *self._above]:
             a.set_animated(True)
         if first:
             self._layout()
@@ -61,6 +85,7 @@ class Renderer:
             canvas.draw()
         self._saved = canvas.copy_from_bbox(self.fig.bbox)
         self.background = np.array(canvas.buffer_rgba())
+        self.foreground = self._alone(self._above) if self._above else None
         self.version += 1
 
     def _layout(self):
@@ -83,19 +108,23 @@ class Renderer:
         return any(lg.get_window_extent(renderer).x1 > self.fig.bbox.x1 for lg in legends)
 
     def rgba(self):
-        """The current state as an RGBA array: background plus dynamic artists."""
+        """The current state as an RGBA array: background, dynamic artists, foreground."""
         canvas = self.fig.canvas
         canvas.restore_region(self._saved)
-        for a in self.dynamic():
+        for a in sorted([*self.drawing.artists, *self._above], key=lambda a: a.get_zorder()):
             self.fig.draw_artist(a)
         return np.asarray(canvas.buffer_rgba())
 
-    def overlay(self):
-        """The dynamic artists alone, on a transparent canvas (RGBA)."""
+    def _alone(self, artists):
+        """``artists`` alone, on a transparent canvas (RGBA)."""
         self.fig.canvas.get_renderer().clear()
-        for a in self.dynamic():
+        for a in sorted(artists, key=lambda a: a.get_zorder()):
             self.fig.draw_artist(a)
         return np.array(self.fig.canvas.buffer_rgba())
+
+    def overlay(self):
+        """The dynamic artists alone, on a transparent canvas (RGBA)."""
+        return self._alone(self.drawing.artists)
 
     def vectors(self):
         """The dynamic artists as polylines and markers (:func:`_vectors.export`), or None if

@@ -186,4 +186,4 @@ class Packer:
     def points(self):
         """Every vertex stored so far, compressed and base64-encoded."""
         raw = np.concatenate(self._chunks).tobytes() if self._chunks else b""
-        return base64.b64encode(zlib.compress(raw, 9)).decode()
+        return base64.b64encode(zlib.compress(raw, 6)).decode()

@@ -76,12 +76,20 @@
     var bg = root.querySelector("img.optlib-bg");
     var fg = root.querySelector("img.optlib-frame");
     var canvas = root.querySelector("canvas.optlib-canvas");
+    var top = root.querySelector("img.optlib-fg");
     var inputs = Array.prototype.slice.call(root.querySelectorAll(".optlib-input"));
     var w = data.size[0], h = data.size[1], ratio = Math.max(window.devicePixelRatio || 1, 1);
     canvas.width = Math.round(w * ratio);
     canvas.height = Math.round(h * ratio);
     var ctx = canvas.getContext("2d");
     var points = null, shown = [-1, -1], first = bg.src;
+
+    function place(img, p) {  // a cropped PNG [png, x, y, width, height] in its box
+      img.style.left = (100 * p[1] / w) + "%";
+      img.style.top = (100 * p[2] / h) + "%";
+      img.style.width = (100 * p[3] / w) + "%";
+      img.src = "data:image/png;base64," + p[0];
+    }
 
     function show() {
       var k = 0, parts = [];
@@ -97,15 +105,17 @@
       fg.alt = "Drawn for " + parts.join(", ");  // the overlay's text follows the controls
       canvas.setAttribute("aria-label", fg.alt);
       var f = data.frames[k];
-      if (f[0] !== shown[0]) bg.src = data.backgrounds[f[0]] ? "data:image/png;base64,"
-        + data.backgrounds[f[0]] : first;  // "": the default state's, in the img at first
+      if (f[0] !== shown[0]) {
+        bg.src = data.backgrounds[f[0]] ? "data:image/png;base64,"
+          + data.backgrounds[f[0]] : first;  // "": the default state's, in the img at first
+        var g = data.foregrounds[f[0]];  // static artists above the moving ones, or null
+        if (g) place(top, g);
+        top.style.visibility = g ? "visible" : "hidden";
+      }
       if (f[1] !== shown[1]) {
         var o = data.overlays[f[1]];
         if (o.png) {  // a cropped PNG: [png, x, y, width, height] in pixels
-          fg.style.left = (100 * o.png[1] / w) + "%";
-          fg.style.top = (100 * o.png[2] / h) + "%";
-          fg.style.width = (100 * o.png[3] / w) + "%";
-          fg.src = "data:image/png;base64," + o.png[0];
+          place(fg, o.png);
           fg.style.visibility = "visible";
           canvas.style.visibility = "hidden";
         } else {
@@ -124,6 +134,7 @@
     function start() {
       shown = data.frames[parseInt(root.getAttribute("data-frame"), 10)].slice();
       shown[1] = -1;  // draw the default overlay in the player's own way
+      if (!data.foregrounds[shown[0]]) top.style.visibility = "hidden";
       show();
       inputs.forEach(function (el) {
         el.addEventListener("input", show);

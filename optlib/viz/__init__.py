@@ -13,6 +13,7 @@ is built.
 - :func:`losses`: loss gap (or distance to the minimiser) against step, on a log scale.
 - :func:`rate_map`: the heat map of a hyperparameter grid run as ONE batch by :func:`sweep`.
 - :func:`inspector`: the named parts of each step of a stateful optimizer, from :func:`record`.
+- :func:`panels`: several of these side by side in one figure (one experiment, two views).
 
 ``sweep``, ``Sweep`` and ``record`` compute (they live in :mod:`optlib.runner`, next to
 ``run``) and are re-exported here for the figures that draw them.
@@ -33,7 +34,7 @@ afterwards. Captions are plain text; ``$...$`` in them becomes Unicode (``$\\eta
 One private module per job, all names public here: ``_style`` (palette, colours, matplotlib
 style), ``_drawing`` (:class:`Drawing`, PNG and ``<figure>`` output), ``_alt`` (text
 alternatives), ``_common`` (what the figure functions share), ``_paths``, ``_curves``, ``_maps``
-and ``_inspector`` (one figure kind each).
+and ``_inspector`` (one figure kind each), ``_panels`` (figure functions side by side).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from optlib.viz._curves import losses
 from optlib.viz._drawing import Drawing, figure, figure_html, png
 from optlib.viz._inspector import inspector
 from optlib.viz._maps import rate_map
+from optlib.viz._panels import panels
 from optlib.viz._paths import trajectories
 from optlib.viz._style import COLORS, OKABE_ITO, RC, color_of, style, styles, use_style
 
@@ -69,6 +71,7 @@ __all__ = [
     "Sweep",
     "sweep",
     "rate_map",
+    "panels",
     "record",
     "inspector",
 ]

@@ -14,10 +14,17 @@ _TEX = {
     "v": "$v_t$",
     "m_hat": r"$\hat m_t$",
     "v_hat": r"$\hat v_t$",
-    "step_size": r"step size $\eta / (\sqrt{\hat v_t} + \varepsilon)$",
+    "step_size": "step size per unit gradient",
+    "u": "$u_t$",
+    "G": "$G_t$",
+    "delta": r"$\Delta_t$",
+    "acc_delta": "$u_t$ (average of $\\Delta^2$)",
     "update": r"update $x_t - x_{t-1}$",
     "buf": "momentum buffer $b_t$",
     "square_avg": "$v_t$ (square average)",
+    "grad_avg": r"$\bar g_t$ (gradient average)",
+    "m_bar": r"$\bar m_t$",
+    "lr_t": r"$\eta_t$",
 }
 
 

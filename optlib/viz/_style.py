@@ -85,15 +85,16 @@ def color_of(label):
 def styles(labels):
     """A ``dict(color=, linestyle=)`` per label: the optimizer's own colour where known.
 
-    Labels that share a colour (Adam with two learning rates) get different dashes; unknown
-    labels take spare colours in order.
+    Each optimizer keeps its own colour and line style (RMSprop solid, Rprop dashed, in any
+    order). Two labels with the same look (Adam with two learning rates) get different dashes;
+    unknown labels take spare colours in order.
     """
-    out, used, spare = {}, {}, iter(_SPARE * 4)
+    out, used, spare = {}, set(), iter(_SPARE * 4)
     for label in labels:
         known = color_of(label)
         color, ls = known if known else (next(spare), "-")
-        if color in used:  # same colour twice in one figure: tell them apart by dashes
-            ls = _DASHES[used[color] % len(_DASHES)]
-        used[color] = used.get(color, 0) + 1
+        if (color, ls) in used:  # the same look twice in one figure: another dash pattern
+            ls = next((d for d in _DASHES if (color, d) not in used), ls)
+        used.add((color, ls))
         out[label] = {"color": color, "linestyle": ls}
     return out

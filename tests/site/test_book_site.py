@@ -2,13 +2,14 @@
 
 The book is built once (the module fixture `build`: every notebook executed, no warning). Then:
 
-- the built HTML: no page loads anything from another host (MathJax and the widget manager
-  are vendored in _static/vendor/), every internal link and #anchor resolves, and every image
+- the built HTML: no page loads anything from another host (MathJax is vendored in
+  _static/vendor/; the theme's icons are web fonts it ships), every internal link and #anchor resolves, and every image
   has alt text or a caption;
 - a real browser (Debian's headless Chromium driven by playwright) opens every page from a
   local server with the network cut off: no console error, no request to another host, every
   equation typeset, every image loaded, every experiment's controls change the picture shown,
-  every embedded widget rendered. A screenshot of each page goes to test-artifacts/screenshots/.
+  every icon drawn, no widget manager needed, and every page within its weight budget (4 MB
+  for a first visit, 1 MB for the page and its own files). A screenshot of each page goes to test-artifacts/screenshots/.
 
 Without Chromium the browser tests skip, except in CI (CI=true), where they fail: .ci/run
 installs it. The JavaScript these tests run in the pages is in js/ (browser.py reads it).
@@ -46,8 +47,7 @@ BUILD_LOG_NOISE = ()
 # Console errors that are allowed: (regular expression, why it is harmless). Anything else in
 # the console fails the test. Empty: the errors a Jupyter Book 1 site logs were fixed where they
 # arise instead: scripts written twice and vendored scripts loaded on every page
-# (tools/page_scripts.py), the theme's empty default colour mode (html_context in _config.yml),
-# and the widget manager calling MathJax 2's API (_static/widgets-mathjax3.js).
+# (tools/page_scripts.py) and the theme's empty default colour mode (html_context in _config.yml).
 CONSOLE_ALLOWED = []
 
 # Requests to other hosts that are allowed (regular expressions on the URL). None: the site
@@ -194,13 +194,12 @@ def test_each_page_loads_its_scripts_once_and_the_vendored_ones_where_needed(bui
         bad += [f"{page}: {src} twice" for src in set(srcs) if srcs.count(src) > 1]
         bad += [f"{page}: an inline script twice" for body in set(inline) if inline.count(body) > 1]
         has_math = bool(doc.select(".math"))
-        has_widgets = bool(doc.find("script", type="application/vnd.jupyter.widget-state+json"))
-        mathjax = any(src.endswith("vendor/mathjax/tex-svg-full.js") for src in srcs)
-        widgets = any(src.endswith("vendor/jupyter-widgets/embed.js") for src in srcs)
+        mathjax = any(src.endswith("vendor/mathjax/tex-chtml-full.js") for src in srcs)
         if has_math and not mathjax:  # Sphinx also loads it on pages whose toctree has math
             bad.append(f"{page}: has math but does not load MathJax")
-        if widgets != has_widgets:
-            bad.append(f"{page}: widget manager {'loaded' if widgets else 'missing'}")
+        bad += [
+            f"{page}: loads {src}" for src in srcs if src.endswith(("embed.js", "fontawesome.js"))
+        ]
     assert not bad, "\n".join(bad)
 
 
@@ -284,6 +283,26 @@ def test_link_checker_sees_broken_links(built):
     assert "no id" in broken_link(page, "notation.html#no-such-anchor")
 
 
+@pytest.mark.book
+def test_equations_and_figures_are_numbered_per_chapter(built):
+    # tools/chapter_numbers.py: chapter NN numbers its items NN.1, NN.2, ... and its title
+    # carries NN; other pages number their items from 1
+    seen = 0
+    for page in pages():
+        m = re.match(r"chapters/(\d\d)_", page.as_posix())
+        chapter = int(m.group(1)) if m else 0
+        doc = soup(page)
+        numbers = [re.search(r"\(([\d.]+)\)", el.get_text())[1] for el in doc.select("span.eqno")]
+        if 1 <= chapter <= 16:
+            assert doc.h1.get_text().startswith(f"{chapter}. "), page
+            expected = [f"{chapter}.{k}" for k in range(1, len(numbers) + 1)]
+            seen += len(numbers)
+        else:
+            expected = [str(k) for k in range(1, len(numbers) + 1)]
+        assert numbers == expected, page
+    assert seen > 40
+
+
 def image_problem(img):
     """Why an <img> lacks a text alternative, or None. A file name is not alt text (it is what
     Sphinx puts there when a notebook output has none)."""
@@ -345,16 +364,15 @@ def test_vendored_assets_match_their_manifest_and_have_licences():
     listed = {path for path, _, _ in rows} | {"README.md"}
     on_disk = {p.relative_to(VENDOR).as_posix() for p in VENDOR.rglob("*") if p.is_file()}
     assert on_disk == listed, "files in _static/vendor/ and its README.md differ"
-    for folder in {Path(path).parent for path in listed if "/" in path}:
+    for folder in {Path(path).parts[0] for path in listed if "/" in path}:  # each package
         assert list((VENDOR / folder).glob("LICENSE*")), f"no licence in _static/vendor/{folder}"
 
 
-def test_config_serves_mathjax_and_the_widget_manager_from_the_site():
+def test_config_serves_mathjax_from_the_site_and_no_widget_manager():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
-    scripts = [config["mathjax_path"], *config["nb_ipywidgets_js"]]
-    for script in scripts:
-        assert not is_external(script), script
-        assert (ROOT / "_static" / script).is_file(), script
+    assert not is_external(config["mathjax_path"])
+    assert (ROOT / "_static" / config["mathjax_path"]).is_file()
+    assert config["nb_ipywidgets_js"] == {}
 
 
 # --- the site in a real browser, with no network ---------------------------------------------
@@ -379,7 +397,6 @@ def server(built):
 
 WAIT_FOR_MATH = js("wait_for_math")
 
-WIDGETS_RENDERED = js("widgets_rendered")
 
 INSPECT = js("inspect_page")
 
@@ -499,14 +516,12 @@ def visits(server):
                 page.wait_for_url(f"{server}/{(path.parent / target).as_posix()}")
                 page.wait_for_load_state("load")
             page.evaluate(WAIT_FOR_MATH)
-            widgets_ok = True
-            if page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count():
-                try:
-                    page.wait_for_function(WIDGETS_RENDERED, timeout=15000)
-                except Exception:
-                    widgets_ok = False
+            page.wait_for_function(  # every player's script ran (it inflates its data first)
+                "() => [...document.querySelectorAll('.optlib-player')].every("
+                "p => p.getAttribute('data-ready') || p.getAttribute('data-error'))",
+                timeout=15000,
+            )
             seen.update(page.evaluate(INSPECT))
-            seen["widgets_ok"] = widgets_ok
             shot = SCREENSHOTS / (path.with_suffix("").as_posix().replace("/", "__") + ".png")
             page.screenshot(path=str(shot), full_page=True)  # as loaded, before any control moves
             seen["screenshot"] = shot
@@ -573,13 +588,53 @@ def test_every_experiment_responds_to_its_controls(visits):
 
 
 @pytest.mark.browser
-def test_every_embedded_widget_renders(visits):
+def test_no_page_needs_a_widget_manager(visits):
+    # every experiment is a self-contained static player; a widget view or stored widget
+    # state on a page would need the 1.9 MB ipywidgets manager, which the site does not load
     bad = [
-        f"{path}: {seen['views']} widget views, {seen['widgetErrors']} errors"
+        f"{path}: {seen['widgetViews']} widget views, {seen['widgetState']} widget states"
         for path, seen in visits.items()
-        if not seen["widgets_ok"] or seen["widgetErrors"]
+        if seen["widgetViews"] or seen["widgetState"]
     ]
     assert not bad, "\n".join(bad)
+
+
+@pytest.mark.browser
+def test_every_icon_is_drawn(visits):
+    bad = []
+    for path, seen in visits.items():
+        bad += [f"{path}: icon {cls!r} has no glyph" for cls in seen["missingIcons"]]
+        bad += [f"{path}: icon font {f} did not load" for f in seen["unloadedFonts"]]
+    assert not bad, "\n".join(bad)
+    assert any(seen["icons"] for seen in visits.values()), "no page shows an icon"
+
+
+PAGE_BUDGET = 4_000_000  # bytes a first visit of a page loads, everything included
+OWN_BUDGET = 1_000_000  # bytes of the page itself and of the files only it uses
+
+
+def page_weight(path, seen):
+    """(everything, the page's own): bytes of a first visit of ``path`` (as the browser
+    loaded them: the HTML and every resource), and of the HTML plus files no other page uses."""
+    resources = seen["bytes"]["resources"]
+    shared = {"_static/", "_sphinx_design_static/"}
+    own = seen["bytes"]["page"] + sum(
+        size for url, size in resources if not any(f"/{s}" in url for s in shared)
+    )
+    return seen["bytes"]["page"] + sum(size for _, size in resources), own
+
+
+@pytest.mark.browser
+def test_every_page_is_light(visits):
+    bad = []
+    for path, seen in visits.items():
+        total, own = page_weight(path, seen)
+        if total > PAGE_BUDGET:
+            bad.append(f"{path}: a first visit loads {total / 1e6:.2f} MB (budget 4 MB)")
+        if own > OWN_BUDGET:
+            bad.append(f"{path}: the page and its own files are {own / 1e6:.2f} MB (budget 1 MB)")
+    assert not bad, "\n".join(bad)
+    assert all(seen["bytes"]["page"] > 0 for seen in visits.values())
 
 
 @pytest.mark.browser

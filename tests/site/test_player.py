@@ -60,9 +60,12 @@ def curves_experiment():
         }
         return {"runs": runs, "problem": p}
 
+    def draw(fig, **data):  # the legend inside the axes: static, drawn over the curves
+        return viz.losses(**data, fig=fig, legend_loc="upper right")
+
     return interact.experiment(
         compute,
-        viz.losses,
+        draw,
         {"lr": interact.log_slider(1e-3, 0.07, static=6, value=0.01, label="η")},
         caption="Loss gaps on a log scale (some runs diverge at the largest η).",
     )
@@ -93,7 +96,11 @@ def map_experiment():
         )
         return {"result": result}
 
-    return interact.experiment(compute, viz.rate_map, {"steps": interact.slider([10, 30, 100])})
+    def draw(fig, result):  # the boundary and the legend sit above the heat map
+        b = np.linspace(0.0, 0.9, 20)
+        return viz.rate_map(result, boundary=(2 * (1 + b) / 10, b), fig=fig)
+
+    return interact.experiment(compute, draw, {"steps": interact.slider([10, 30, 100])})
 
 
 def animation():
@@ -213,6 +220,17 @@ def test_the_player_draws_what_matplotlib_draws(browser_page, experiments, name)
     assert mismatch(picture, reference) < 1e-4, name
     # the comparison can fail: the same picture moved by two pixels does
     assert mismatch(np.roll(picture, 2, axis=1), reference) > 1e-4
+
+
+def test_static_artists_above_the_moving_ones_are_a_foreground(experiments):
+    for name in ("curves", "map"):  # an inner legend; a boundary line and a legend
+        exp = experiments[name]
+        exp.show()
+        assert exp.renderer.above(), name
+        assert exp.renderer.foreground[..., 3].any(), name
+    experiments["paths"].show()
+    # the paths' legend is outside the axes: nothing static is drawn above them
+    assert all(a.get_zorder() > 2 for a in experiments["paths"].renderer.above())
 
 
 def test_vector_overlays_are_used_where_the_figure_is_lines(experiments):
