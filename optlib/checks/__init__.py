@@ -27,14 +27,25 @@ Generic helpers (use them directly, or build a named check on them):
 Named checks (one per exercise; the reference lives here, not in the student's notebook):
 
 =============================  =======================================================
+``check_fd_grad(fn)``          ``fn(f, x, h=1e-5)`` returns the central-difference
+                               gradient of ``f`` at ``x`` (chapter 1)
 ``check_gd_step(fn)``          ``fn(x, g, lr)`` returns the gradient-descent step
                                ``x - lr g`` (chapter 2)
+``check_momentum_step(fn)``    ``fn(x, g, buf, t, lr, beta, tau=0.0,
+                               nesterov=False)`` returns ``(x_new, buf_new)`` after
+                               step ``t`` of SGD with momentum, as
+                               ``torch.optim.SGD`` (chapter 3)
 ``check_newton_step(fn)``      ``fn(x, g, H, delta=0.0)`` returns the point reached by
                                one damped Newton step, ``x - (H + delta I)^{-1} g``
                                (chapter 4)
 ``check_bfgs_update(fn)``      ``fn(M, s, y)`` returns the BFGS update of the
                                inverse-Hessian approximation ``M`` by the secant pair
                                ``(s, y)`` (chapter 4)
+``check_rmsprop_step(fn)``     ``fn(x, g, v, lr, rho, eps)`` returns ``(x_new, v_new)``
+                               after one step of RMSprop in PyTorch's form (chapter 6)
+``check_rprop_step(fn)``       ``fn(x, g, prev, delta, etas, step_sizes)`` returns
+                               ``(x_new, prev_new, delta_new)`` after one step of Rprop
+                               in PyTorch's form, iRprop- (chapter 6)
 ``check_adadelta_step(fn)``    ``fn(x, g, v, u, lr, rho, eps)`` returns
                                ``(x_new, v_new, u_new)`` after one step of Adadelta
                                from the averages ``v``, ``u`` (chapter 7)
@@ -44,6 +55,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_adamax_step(fn)``      ``fn(x, g, m, u, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, u_new)`` after AdaMax's step ``t``
                                in PyTorch's form (chapter 9)
+``check_nadam_step(fn)``       ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
+                               ``(x_new, m_new, v_new)`` after Nadam's step ``t`` in
+                               the paper's form, constant momentum (chapter 10)
 =============================  =======================================================
 
 To add one: write ``check_<what>(fn)`` in this package's module for the chapter (``sgd``,
@@ -60,16 +74,25 @@ from optlib.checks._grading import check_function, check_value
 from optlib.checks.adadelta import check_adadelta_step
 from optlib.checks.adam import check_adam_step
 from optlib.checks.adamax import check_adamax_step
+from optlib.checks.foundations import check_fd_grad
+from optlib.checks.momentum import check_momentum_step
+from optlib.checks.nadam import check_nadam_step
 from optlib.checks.newton import check_bfgs_update, check_newton_step
+from optlib.checks.rmsprop import check_rmsprop_step, check_rprop_step
 from optlib.checks.sgd import check_gd_step
 
 __all__ = [
     "check_value",
     "check_function",
+    "check_fd_grad",
     "check_gd_step",
+    "check_momentum_step",
     "check_newton_step",
     "check_bfgs_update",
+    "check_rmsprop_step",
+    "check_rprop_step",
     "check_adadelta_step",
     "check_adam_step",
     "check_adamax_step",
+    "check_nadam_step",
 ]
