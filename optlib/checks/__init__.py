@@ -35,6 +35,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_bfgs_update(fn)``      ``fn(M, s, y)`` returns the BFGS update of the
                                inverse-Hessian approximation ``M`` by the secant pair
                                ``(s, y)`` (chapter 4)
+``check_adagrad_step(fn)``     ``fn(x, g, G, t, lr, lr_decay, eps)`` returns
+                               ``(x_new, G_new)`` after Adagrad's step ``t``
+                               (chapter 5)
 ``check_adam_step(fn)``        ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new)`` after Adam's step ``t``
                                (chapter 8)
@@ -51,6 +54,7 @@ are visible to the student, so never pass the answer itself there.
 from __future__ import annotations
 
 from optlib.checks._grading import check_function, check_value
+from optlib.checks.adagrad import check_adagrad_step
 from optlib.checks.adam import check_adam_step
 from optlib.checks.newton import check_bfgs_update, check_newton_step
 from optlib.checks.sgd import check_gd_step
@@ -61,5 +65,6 @@ __all__ = [
     "check_gd_step",
     "check_newton_step",
     "check_bfgs_update",
+    "check_adagrad_step",
     "check_adam_step",
 ]
