@@ -8,12 +8,15 @@ from optlib import checks
 from optlib.checks import check_adagrad_step
 
 
-def adagrad_formula(x, g, G, t, lr, lr_decay, eps, eps_inside=False, old_G=False, t_off=0):
+def adagrad_formula(
+    x, g, G, t, lr, lr_decay, eps, eps_inside=False, old_G=False, t_off=0, no_root=False
+):
     # written from the chapter's equation, not from optlib
     G_new = G + g * g
     lr_t = lr / (1 + (t - 1 + t_off) * lr_decay)
     root = G if old_G else G_new
     denom = np.sqrt(root + eps) if eps_inside else np.sqrt(root) + eps
+    denom = root + eps if no_root else denom
     with np.errstate(divide="ignore", invalid="ignore"):
         return x - lr_t * g / denom, G_new
 
@@ -34,7 +37,7 @@ def test_the_formula_passes(capsys):
         lambda *a: adagrad_formula(*a, old_G=True),  # divides by the accumulator of step t - 1
         lambda *a: adagrad_formula(*a, t_off=1),  # lr_decay with t instead of t - 1
         lambda x, g, G, *h: (adagrad_formula(x, g, G, *h)[0], G),  # returns the old accumulator
-        lambda x, g, G, t, lr, lr_decay, eps: (x - lr * g / (G + g * g), G + g * g),  # no root
+        lambda *a: adagrad_formula(*a, no_root=True),  # G in place of its square root
         lambda *a: adagrad_formula(*a)[0],  # x alone, not the pair
     ],
     ids=["eps-inside", "old-G", "t-not-t-1", "G-not-returned", "no-sqrt", "x-only"],
