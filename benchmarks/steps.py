@@ -84,6 +84,45 @@ def small_steps(steps=1000, repeat=7):
     return {"problem": "rosenbrock", "torch_path": "default (single-tensor on CPU)", "cases": out}
 
 
+def runner_overhead(steps=2000, repeat=9):
+    """What ``optlib.run`` adds per step on a 2-D problem, against what an Adam step costs.
+
+    Adam (lr=1e-2) on Rosenbrock from its standard start, one trajectory, microseconds per
+    step: ``step_us``, Adam's own step fed the gradients of the run; ``problem_us``, the
+    gradient and the loss at each iterate (work a run cannot skip); ``run_us``, the whole
+    ``optlib.run``; ``overhead_us = run_us - step_us - problem_us``, the runner's own
+    bookkeeping (checks, recording, divergence tests). The budget: overhead < step. Medians of
+    interleaved repeats, by the wall clock and by the process's CPU time."""
+    problem = rosenbrock()
+    opt = optlib.Adam(lr=1e-2)
+    trajectory = optlib.run(opt, problem, problem.x0, steps)
+    G, X = list(trajectory.grads), list(trajectory.params[1:])
+
+    def step_loop():
+        x, state = problem.x0, opt.init(problem.x0)
+        for g in G:
+            x, state = opt.step(x, g, state)
+
+    def problem_loop():
+        for x in X:
+            problem.grad(x), problem.value(x)
+
+    def run_loop():
+        optlib.run(opt, problem, problem.x0, steps)
+
+    loops = {"step": step_loop, "problem": problem_loop, "run": run_loop}
+    wall, cpu = interleaved(loops, repeat, cpu=True)
+    out = {"problem": "rosenbrock", "optimizer": "Adam(lr=1e-2)", "steps": steps}
+    for clock, t in (("wall", wall), ("cpu", cpu)):  # CPU time leaves out waiting for a busy CPU
+        us = {k: float(np.median(v)) / steps * 1e6 for k, v in t.items()}
+        overhead = us["run"] - us["step"] - us["problem"]
+        out[clock] = {f"{k}_us": v for k, v in us.items()} | {
+            "overhead_us": overhead,
+            "overhead_over_step": overhead / us["step"],
+        }
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # A batched sweep: 10,000 hyperparameter settings in one call against a loop
 
@@ -105,8 +144,8 @@ def sweep(steps=500, sample=100, repeat=3):
     x0 = np.broadcast_to(problem.x0, (n, 2))
     opt = optlib.Adam(lr=LR, betas=(B1, 0.999))
 
-    def batched(record=True):
-        return optlib.run(opt, problem, x0, steps, record=record)
+    def batched(history=True):
+        return optlib.run(opt, problem, x0, steps, history=history)
 
     picks = np.linspace(0, n - 1, sample).round().astype(int)
 
@@ -128,7 +167,7 @@ def sweep(steps=500, sample=100, repeat=3):
     diverged = int(full.diverged.sum())
     del full, loop
     t = interleaved(
-        {"record": batched, "no_record": lambda: batched(record=False)}, repeat, warmup=0
+        {"record": batched, "no_record": lambda: batched(history=False)}, repeat, warmup=0
     )
 
     tracemalloc.start()
@@ -138,7 +177,7 @@ def sweep(steps=500, sample=100, repeat=3):
     stored = sum(a.nbytes for a in (traj.params, traj.losses, traj.grads))
     del traj
     tracemalloc.start()
-    batched(record=False)
+    batched(history=False)
     _, peak_lean = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     loop_s = loop_sample_s * n / sample

@@ -81,8 +81,15 @@ class Optimizer:
     :func:`optlib.record` can show every intermediate quantity. A subclass may override
     ``step`` instead (then it has no ``terms``).
 
-    ``needs`` names what a step takes from the problem besides the gradient
-    (``"hess"`` for Newton, ``"value"`` for a line search); ``optlib.run`` supplies it.
+    ``needs`` names what a step takes from the problem besides the gradient, by keyword:
+    ``"hess"`` (Newton), ``"value"`` (a line search: the objective itself), ``"fisher"``
+    (natural gradient: ``problem.fisher(x, idx)``) and ``"kfac"`` (K-FAC:
+    ``problem.kfac(x, idx)``), the last two on the step's mini-batch ``idx``; ``optlib.run``
+    supplies them.
+
+    A subclass keeps each constructor argument as an attribute of the same name (``lr`` as
+    ``self.lr``, ...): ``optlib.run(..., schedule=...)`` rebuilds the optimizer with the
+    scheduled ``lr`` from them.
     """
 
     needs: tuple[str, ...] = ()

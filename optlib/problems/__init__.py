@@ -7,7 +7,7 @@ take points of shape ``(..., d)`` and return shapes ``(...)``, ``(..., d)`` and
 by hand and checked against finite differences in ``tests/test_problems.py``.
 
 One module per kind: ``classic`` (the 2-D test functions and quadratics), ``logistic`` (logistic
-regression on real data), ``data`` (the data sets, read from the files scikit-learn ships);
+regression on real data), ``mlp`` (a small neural network on the handwritten digits), ``data`` (the data sets, read from the files scikit-learn ships);
 ``_problem`` holds the :class:`Problem` record they share.
 """
 
@@ -17,11 +17,12 @@ import functools
 
 from optlib.problems._problem import Problem
 from optlib.problems.classic import beale, himmelblau, quadratic, rosenbrock, saddle
-from optlib.problems.data import FEATURE_NAMES, breast_cancer
+from optlib.problems.data import FEATURE_NAMES, breast_cancer, digits
 from optlib.problems.logistic import logistic_regression
+from optlib.problems.mlp import mlp
 
 __all__ = ["Problem", "quadratic", "rosenbrock", "beale", "saddle", "himmelblau"]
-__all__ += ["logistic_regression", "breast_cancer", "FEATURE_NAMES", "PROBLEMS"]
+__all__ += ["logistic_regression", "mlp", "breast_cancer", "digits", "FEATURE_NAMES", "PROBLEMS"]
 
 PROBLEMS = {
     "quadratic": quadratic,

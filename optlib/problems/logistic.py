@@ -7,7 +7,7 @@ import functools
 import numpy as np
 
 from optlib._base import check_range
-from optlib.problems._problem import Problem, _newton_minimise
+from optlib.problems._problem import Problem, _check_batch_size, _newton_minimise, _sampler
 from optlib.problems.data import breast_cancer
 
 __all__ = ["logistic_regression"]
@@ -21,10 +21,13 @@ def _logistic(A, y, reg):
         z = x @ A.T
         return np.mean(np.logaddexp(0, z) - y * z, axis=-1) + 0.5 * (x * x) @ reg
 
-    def grad(x, A=A, y=y):
+    def grad(x, A=A, y=y):  # A, y: the examples (..., B, d) and labels (..., B) to average over
         x = np.asarray(x, dtype=float)
-        sigma = np.exp(-np.logaddexp(0, -(x @ A.T)))  # 1 / (1 + e^-z) without overflow
-        return (sigma - y) @ A / len(y) + reg * x
+        if A.ndim == 2:  # examples shared by every point: one matrix product
+            sigma = np.exp(-np.logaddexp(0, -(x @ A.T)))  # 1 / (1 + e^-z) without overflow
+            return (sigma - y) @ A / len(y) + reg * x
+        sigma = np.exp(-np.logaddexp(0, -(A @ x[..., None])[..., 0]))  # one mini-batch per point
+        return ((sigma - y)[..., None, :] @ A)[..., 0, :] / y.shape[-1] + reg * x
 
     def hess(x):
         z = np.asarray(x, dtype=float) @ A.T
@@ -54,14 +57,14 @@ def logistic_regression(batch_size=32, l2=1e-3, features=None):
     the mean cross-entropy of ``P(benign) = sigmoid(z)``. Parameters are laid out as
     ``(w_1, ..., w_30, b)``: 31 numbers, the bias last and not penalised. ``features=(i, j)``
     keeps two features and no bias: a 2-parameter problem ``(w_i, w_j)`` for contour plots (see
-    ``FEATURE_NAMES``). ``stochastic_grad(x, rng)`` draws ``batch_size`` examples without
-    replacement; a batch of points shares one mini-batch. The minimiser is found once by
+    ``FEATURE_NAMES``). ``batch_grad(x, idx)`` is the gradient on the examples ``idx``
+    (shape ``(B,)``, or ``(..., B)``: one mini-batch per point) and ``stochastic_grad(x, rng)``
+    on ``batch_size`` examples drawn without replacement (a batch of points shares them). The minimiser is found once by
     Newton's method (none is listed if it does not converge, as with ``l2=0`` on separable data).
     """
     X, y = breast_cancer()
     n = len(y)
-    if not (isinstance(batch_size, int | np.integer) and 1 <= batch_size <= n):
-        raise ValueError(f"batch_size must be an integer in [1, {n}], got {batch_size!r}")
+    batch_size = _check_batch_size(batch_size, n)
     l2 = float(check_range("l2", l2, 0))
     if features is not None:
         ok = len(features) == 2 and all(isinstance(i, int | np.integer) for i in features)
@@ -71,9 +74,8 @@ def logistic_regression(batch_size=32, l2=1e-3, features=None):
     A, reg, xstar = _model(l2, features)
     value, grad, hess = _logistic(A, y, reg)
 
-    def stochastic_grad(x, rng):
-        i = rng.choice(n, size=batch_size, replace=False)
-        return grad(x, A[i], y[i])
+    def batch_grad(x, idx):
+        return grad(x, A[idx], y[idx])
 
     minimizers = np.empty((0, A.shape[1])) if xstar is None else xstar[None].copy()
     minimum = float(value(xstar)) if xstar is not None else np.nan
@@ -89,4 +91,4 @@ def logistic_regression(batch_size=32, l2=1e-3, features=None):
         window = tuple((float(m - h), float(m + h)) for m in c)
     x0 = np.zeros(A.shape[1])
     return Problem(name, A.shape[1], value, grad, hess, minimizers, minimum, window, x0, formula,
-                   False, stochastic_grad)  # fmt: skip
+                   False, _sampler(batch_grad, n, batch_size), n, batch_size, batch_grad)  # fmt: skip
