@@ -14,6 +14,7 @@ import time
 import tracemalloc
 
 import numpy as np
+import proposals
 from machine import interleaved, page_faults, page_faults_of, peak_rss_during, summary, timings
 
 import optlib
@@ -120,6 +121,56 @@ def runner_overhead(steps=2000, repeat=9):
             "overhead_us": overhead,
             "overhead_over_step": overhead / us["step"],
         }
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Training the book's neural network (optlib.problems.mlp)
+
+
+def mlp_training(repeat=3):
+    """The digits network (64-32-10, batches of 32, epochs of reshuffling): for Adam at its
+    defaults and SGD with lr=0.05, momentum=0.9, seconds to train ONE network for 2000 steps
+    (51 epochs; training loss at the end only) and the test accuracy of seeds 0-7 so trained;
+    and seconds for what a chapter does, 20 networks (a learning-rate sweep) x 500 steps in one
+    run with the training loss every 50 steps and no history (the iterates of 20 networks over
+    500 steps would be 190 MB). Wall-clock and CPU seconds (CPU time leaves out waiting for a
+    busy machine; BLAS threads add theirs)."""
+    from optlib.problems import mlp
+
+    problem = mlp()
+    x0 = np.stack([mlp(seed=s).x0 for s in range(8)])
+    out = {"network": repr(problem), "steps": 2000}
+    for name, opt in {
+        "Adam": optlib.Adam(),
+        "SGD momentum": optlib.SGD(lr=0.05, momentum=0.9),
+    }.items():
+
+        def one(opt=opt):
+            return optlib.run(opt, problem, problem.x0, 2000, stochastic=True, history=False,
+                              loss_every=2000)  # fmt: skip
+
+        eight = optlib.run(opt, problem, x0, 2000, stochastic=True, history=False, loss_every=2000)
+        accuracy = problem.evaluate(eight.final)["test_accuracy"]
+        wall, cpu = interleaved({"one": one}, repeat, cpu=True)
+        out[name] = {
+            "one_network_s": summary(wall["one"]),
+            "one_network_cpu_s": summary(cpu["one"]),
+            "test_accuracy_mean": float(accuracy.mean()),
+            "test_accuracy_min": float(accuracy.min()),
+            "test_accuracy_max": float(accuracy.max()),
+            "seeds": 8,
+        }
+    lrs = np.geomspace(1e-4, 1e-1, 20)[:, None]
+    sweep20 = np.broadcast_to(problem.x0, (20, problem.dim))
+
+    def chapter():
+        return optlib.run(optlib.Adam(lr=lrs), problem, sweep20, 500, stochastic=True,
+                          history=False, loss_every=50)  # fmt: skip
+
+    wall, cpu = interleaved({"chapter": chapter}, repeat, cpu=True)
+    out["adam_20_networks_500_steps_s"] = summary(wall["chapter"])
+    out["adam_20_networks_500_steps_cpu_s"] = summary(cpu["chapter"])
     return out
 
 
@@ -288,96 +339,28 @@ def flops(n=1500, repeat=5):
 # One Adam step on 10^7 parameters
 
 
-def adam_out(opt, x, g, state):
-    """optlib's Adam step (no weight decay, no amsgrad), computed into the arrays it returns
-    and one scratch array instead of one new array per operation. Same operations in the
-    same order as ``optlib.Adam.terms``, so the same bits. A proposal, measured here."""
-    (b1, b2), lr, t = opt.betas, opt.lr, state.t + 1
-    x_new, m, v, s = np.empty_like(x), np.empty_like(x), np.empty_like(x), np.empty_like(x)
-    np.multiply(g, 1 - b1, out=x_new)  # x_new is scratch until the last line
-    np.multiply(state.m, b1, out=m)
-    m += x_new  # m = b1 m + (1 - b1) g
-    np.multiply(g, 1 - b2, out=x_new)
-    x_new *= g
-    np.multiply(state.v, b2, out=v)
-    v += x_new  # v = b2 v + (1 - b2) g g
-    np.divide(m, 1 - b1**t, out=x_new)  # m_hat
-    np.divide(v, 1 - b2**t, out=s)  # v_hat
-    np.sqrt(s, out=s)
-    s += opt.eps
-    np.divide(lr, s, out=s)  # step_size
-    s *= x_new
-    np.subtract(0.0, s, out=s)  # update = 0 - step_size m_hat
-    np.add(x, s, out=x_new)
-    return x_new, type(state)(t=t, m=m, v=v, v_max=state.v_max)
-
-
-def adam_lean(opt, x, g, state):
-    """``optlib.Adam.terms`` (no weight decay, no amsgrad) without its two passes that change
-    nothing here: adding ``0 * x`` to the gradient and updating ``v_max``. Same bits for x, m
-    and v. A proposal, measured here."""
-    (b1, b2), lr, t = opt.betas, opt.lr, state.t + 1
-    m = b1 * state.m + (1 - b1) * g
-    v = b2 * state.v + (1 - b2) * g * g
-    m_hat = m / (1 - b1**t)
-    v_hat = v / (1 - b2**t)
-    step_size = lr / (np.sqrt(v_hat) + opt.eps)
-    update = 0.0 - step_size * m_hat
-    return x + update, type(state)(t=t, m=m, v=v, v_max=state.v_max)
-
-
-CHUNK = 1 << 14  # 16384 float64 = 128 kB per array: a step's temporaries fit in L2
-
-
-def chunked(step, chunk=CHUNK):
-    """Apply an elementwise ``step(x, g, state)`` to blocks of ``chunk`` elements, so its
-    temporaries stay in cache: only x, g and the state cross the memory bus. Valid for any
-    optimizer whose update is elementwise with scalar hyperparameters (every first-order
-    optimizer of optlib). A proposal, measured here."""
-
-    def go(x, g, state):
-        x_new = np.empty_like(x)
-        fields = [f for f in state._fields if np.shape(getattr(state, f)) == x.shape]
-        new = {f: np.empty_like(x) for f in fields}
-        t = None
-        for lo in range(0, x.size, chunk):
-            sl = slice(lo, lo + chunk)
-            part = state._replace(**{f: getattr(state, f)[sl] for f in fields})
-            xs, ss = step(x[sl], g[sl], part)
-            x_new[sl] = xs
-            for f in fields:
-                new[f][sl] = getattr(ss, f)
-            t = ss.t
-        return x_new, state._replace(t=t, **new)
-
-    return go
-
-
-def adam_large(n=10_000_000, repeat=5, seed=0):
-    """One Adam step on ``n`` float64 parameters: optlib, two proposals for it, torch's
-    single-tensor, foreach and fused paths, against the bandwidth floor (7 arrays moved)."""
-    import torch
-
-    rng = np.random.default_rng(seed)
-    x, g = rng.standard_normal(n), rng.standard_normal(n)
-    opt = optlib.Adam(lr=1e-3)
-    state = opt.step(x, g, opt.init(x))[1]  # t = 1: a step in the middle of training
-
+def _optlib_impls(opt, x, g, state):
+    """optlib's Adam step and the proposals of ``proposals.py``, checked to give its bits."""
     impls = {
         "optlib": lambda: opt.step(x, g, state),
-        "optlib lean (proposal)": lambda: adam_lean(opt, x, g, state),
-        "optlib out= (proposal)": lambda: adam_out(opt, x, g, state),
-        "optlib chunked (proposal)": lambda: chunked(opt.step)(x, g, state),
+        "optlib lean (proposal)": lambda: proposals.adam_lean(opt, x, g, state),
+        "optlib out= (proposal)": lambda: proposals.adam_out(opt, x, g, state),
+        "optlib chunked (proposal)": lambda: proposals.chunked(opt.step)(x, g, state),
     }
-    # the proposals give the same bits as optlib
     ref = opt.step(x, g, state)
     for name in [k for k in impls if "proposal" in k]:
         xn, sn = impls[name]()
         assert np.array_equal(xn, ref[0]) and np.array_equal(sn.m, ref[1].m), name
         assert np.array_equal(sn.v, ref[1].v) and sn.t == ref[1].t, name
-    del ref, xn, sn
+    return impls
 
-    torch_opts = {}
+
+def _torch_impls(opt, x, g, state):
+    """torch's single-tensor, foreach and fused Adam on the same step (also on one thread),
+    each checked against optlib's step (the tolerance allows for fused arithmetic)."""
+    import torch
+
+    optimizers = {}
     for name, kw in {
         "torch single-tensor": {"foreach": False},
         "torch foreach": {"foreach": True},
@@ -385,13 +368,12 @@ def adam_large(n=10_000_000, repeat=5, seed=0):
     }.items():
         p = torch.from_numpy(x.copy()).requires_grad_()
         p.grad = torch.from_numpy(g)
-        topt = torch.optim.Adam([p], lr=1e-3, **kw)
-        topt.step()  # t = 1, as for optlib
-        torch_opts[name] = (p, topt)
-        impls[name] = topt.step
+        topt = torch.optim.Adam([p], lr=opt.lr, **kw)
+        topt.step()  # t = 1, as for optlib's state
+        optimizers[name] = (p, topt)
     threads = torch.get_num_threads()
 
-    def one_thread(step):
+    def on_one_thread(step):
         def go():
             torch.set_num_threads(1)
             try:
@@ -401,17 +383,30 @@ def adam_large(n=10_000_000, repeat=5, seed=0):
 
         return go
 
+    impls = {name: topt.step for name, (_, topt) in optimizers.items()}
     # NumPy's elementwise loops use one thread; torch's use all (here 2): the same on one
-    impls["torch foreach, 1 thread"] = one_thread(torch_opts["torch foreach"][1].step)
-    impls["torch fused, 1 thread"] = one_thread(torch_opts["torch fused"][1].step)
-    # parity of one more step (the tolerance allows for fused arithmetic)
+    impls["torch foreach, 1 thread"] = on_one_thread(optimizers["torch foreach"][1].step)
+    impls["torch fused, 1 thread"] = on_one_thread(optimizers["torch fused"][1].step)
     x_ref = opt.step(x, g, state)[0]
-    for name, (p, topt) in torch_opts.items():
+    for name, (p, topt) in optimizers.items():
         before = p.detach().clone()
         topt.step()
         moved = p.detach().numpy() - before.numpy()
         assert np.allclose(moved, x_ref - x, rtol=1e-9, atol=1e-15), name
-    del x_ref
+    return impls
+
+
+def adam_large(n=10_000_000, repeat=5, seed=0):
+    """One Adam step on ``n`` float64 parameters: optlib, the proposals for it, torch's
+    single-tensor, foreach and fused paths, against the bandwidth floor (7 arrays moved:
+    read x, g, m, v; write x, m, v); peak memory and page faults of each."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    x, g = rng.standard_normal(n), rng.standard_normal(n)
+    opt = optlib.Adam(lr=1e-3)
+    state = opt.step(x, g, opt.init(x))[1]  # t = 1: a step in the middle of training
+    impls = _optlib_impls(opt, x, g, state) | _torch_impls(opt, x, g, state)
 
     # the bandwidth is measured in the same loop, so that it sees the same load
     stream_fns, stream_bytes = streams()
@@ -419,30 +414,26 @@ def adam_large(n=10_000_000, repeat=5, seed=0):
     bw = bandwidth({k: t.pop(k) for k in stream_fns}, stream_bytes)
     del stream_fns
     faults = {name: page_faults(fn, repeat=1) for name, fn in impls.items()}
-    peaks = {}
-    for name, fn in impls.items():
-        result, rise = peak_rss_during(fn)
-        del result
-        peaks[name] = rise
+    peaks = {name: peak_rss_during(fn)[1] for name, fn in impls.items()}
     tracemalloc.start()
     opt.step(x, g, state)
     _, traced = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    moved = 7 * 8 * n  # read x, g, m, v; write x, m, v
+    moved = 7 * 8 * n
     # torch's fused step streams exactly these seven arrays once: it is a bandwidth kernel too
     bw["torch_fused_adam"] = {"bytes_per_s": moved / float(np.median(t["torch fused"]))}
     best = max(bw, key=lambda k: bw[k]["bytes_per_s"])
-    one_thread = max(v["bytes_per_s"] for k, v in bw.items() if k.startswith("numpy"))
+    numpy_bw = max(v["bytes_per_s"] for k, v in bw.items() if k.startswith("numpy"))
     floor = moved / bw[best]["bytes_per_s"]
     return {
         "n": n,
-        "chunk": CHUNK,
+        "chunk": proposals.CHUNK,
         "bytes_moved": moved,
         "bandwidth": bw,
         "floor_s": floor,
         "floor_from": best,
-        "floor_one_thread_s": moved / one_thread,
+        "floor_one_thread_s": moved / numpy_bw,
         "impls": {
             name: {
                 "s": summary(v),

@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = [
     "Optimizer", "FirstOrder", "check_range", "check_pair", "check_flag", "check_grad",
-    "prepare", "finish",
+    "check_layers", "layer_slices", "per_layer", "prepare", "finish",
 ]  # fmt: skip
 
 
@@ -70,6 +70,64 @@ def check_grad(x, g):
     if g.shape != np.shape(x):
         raise ValueError(f"gradient shape {g.shape} differs from parameter shape {np.shape(x)}")
     return g
+
+
+def check_layers(layers):
+    """Return ``layers`` as a tuple of slices (``None`` stays ``None``), or raise ``ValueError``.
+
+    A *layer* is a block of consecutive coordinates of the last axis of ``x``, given as
+    ``slice(start, stop)`` with ``0 <= start < stop`` (``problem.layers`` of a network holds
+    one per weight matrix and bias vector); ``None`` makes the whole vector one layer.
+    :func:`layer_slices` checks, once ``x`` is known, that they partition its coordinates.
+    """
+    if layers is None:
+        return None
+    if isinstance(layers, slice) or not hasattr(layers, "__iter__"):
+        raise ValueError(f"layers must be a sequence of slices, got {layers!r}")
+    layers = tuple(layers)
+    for s in layers:
+        ok = isinstance(s, slice) and s.step in (None, 1)
+        ok = ok and all(isinstance(i, int | np.integer) for i in (s.start, s.stop))
+        if not (ok and 0 <= s.start < s.stop):
+            raise ValueError(
+                f"layers must be slices slice(start, stop), 0 <= start < stop, got {s!r}"
+            )
+    if not layers:
+        raise ValueError("layers must hold at least one slice, got an empty sequence")
+    return layers
+
+
+def layer_slices(layers, x):
+    """The layers of ``x`` (checked by :func:`check_layers`) as slices of its last axis.
+
+    ``None`` gives one layer, the whole vector; otherwise the slices must cover every
+    coordinate exactly once (in any order), else ``ValueError``.
+    """
+    if np.ndim(x) == 0:
+        raise ValueError("a layer-wise optimizer needs x with at least one axis")
+    d = np.shape(x)[-1]
+    if layers is None:
+        return (slice(0, d),)
+    ends = [0]
+    for s in sorted(layers, key=lambda s: s.start):
+        if s.start != ends[-1]:
+            break
+        ends.append(s.stop)
+    if ends[-1] != d or len(ends) != len(layers) + 1:
+        raise ValueError(f"layers must partition the {d} coordinates of x, got {list(layers)}")
+    return layers
+
+
+def per_layer(reduce, a, layers):
+    """``a`` with every coordinate replaced by ``reduce`` of its layer.
+
+    ``reduce`` maps an array ``(..., n)`` (one layer of each trajectory) to ``(..., 1)``, e.g.
+    ``lambda a: np.linalg.norm(a, axis=-1, keepdims=True)``; the result has ``a``'s shape.
+    """
+    out = np.empty(np.shape(a))
+    for s in layers:
+        out[..., s] = reduce(a[..., s])
+    return out
 
 
 class Optimizer:

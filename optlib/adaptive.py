@@ -104,7 +104,7 @@ class RMSprop(FirstOrder):
     ``eps`` (``1e-8``), :math:`\omega` ``weight_decay`` (``0``; PyTorch's :math:`\lambda`),
     :math:`\beta` ``momentum`` (``0``; PyTorch's :math:`\mu`); flags ``centered=False``,
     ``maximize=False``. The state calls :math:`v_t` ``square_avg``, :math:`\bar g_t`
-    ``grad_avg`` (tracked always, used only when ``centered``) and :math:`b_t` ``buf``.
+    ``grad_avg`` (updated only when ``centered``; zero otherwise) and :math:`b_t` ``buf``.
 
     Differences from the sources and from Keras:
 

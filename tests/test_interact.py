@@ -5,32 +5,18 @@ import io
 import json
 import re
 import warnings
+import zlib
 from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 from bs4 import BeautifulSoup
+from harness import HeavyBall as GD  # the stand-in optimizer: gradient descent here
 from PIL import Image
 
 from optlib import interact, viz
 from optlib.problems import beale, quadratic, saddle
 from optlib.runner import run
-
-
-class GD:
-    """A stand-in optimizer with the api.md contract: x_{t+1} = x_t - lr * g_t."""
-
-    needs = ()
-
-    def __init__(self, lr):
-        self.lr = lr
-
-    def init(self, x):
-        return ()
-
-    def step(self, x, g, state):
-        return x - self.lr * g, state
-
 
 PROBLEMS = {"quadratic": quadratic(kappa=10), "saddle": saddle()}
 
@@ -82,15 +68,42 @@ def decode(b64):
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGBA"), dtype=float)
 
 
-def composite(data, b, o):
-    """The picture the player shows for background b and overlay o (its cropped box placed)."""
-    out = decode(data["backgrounds"][b])[..., :3]
-    png, x, y, w, h = data["overlays"][o]
-    ov = decode(png)
-    assert ov.shape[:2] == (h, w)
-    alpha = ov[..., 3:] / 255
-    out[y : y + h, x : x + w] = out[y : y + h, x : x + w] * (1 - alpha) + ov[..., :3] * alpha
+def first_background(e):
+    """The default state's background: the static page's img.optlib-bg."""
+    (bg,) = Markup(e.html()).find("img", "optlib-bg")
+    return bg["src"].split(",", 1)[1]
+
+
+def composite(e, data, b, o):
+    """The picture the player shows for background b and a PNG overlay o (its box placed),
+    with the foreground of b (static artists above the moving ones) on top."""
+    out = decode(data["backgrounds"][b] or first_background(e))[..., :3]
+    layers = [data["overlays"][o]["png"]]
+    layers += [data["foregrounds"][b]] if data["foregrounds"][b] else []
+    for png, x, y, w, h in layers:
+        ov = decode(png)
+        assert ov.shape[:2] == (h, w)
+        alpha = ov[..., 3:] / 255
+        out[y : y + h, x : x + w] = out[y : y + h, x : x + w] * (1 - alpha) + ov[..., :3] * alpha
     return out
+
+
+def polylines(data, o):
+    """A vector overlay decoded as the player decodes it: [(style dict, (n, 2) pixels)]."""
+    raw = zlib.decompress(base64.b64decode(data["points"]))
+    points = np.frombuffer(raw, dtype="<i4")
+    overlay, out = data["overlays"][o], []
+    p = overlay["o"]
+    for style, n in overlay["l"]:
+        deltas = points[p : p + 2 * n].reshape(n, 2)
+        out.append((data["styles"][style], np.cumsum(deltas, axis=0) / data["q"]))
+        p += 2 * n
+    return out
+
+
+def player_data(e):
+    m = Markup(e.html())
+    return m, json.loads(next(s for a, s in m.scripts if a.get("class") == "optlib-data"))
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +128,7 @@ def test_controls_from_plain_lists_and_constructors():
 
 def test_too_many_states_are_refused():
     with pytest.raises(ValueError, match="max_frames"):
-        interact.experiment(paths, viz.trajectories, {"a": range(10), "b": range(10)})
+        interact.experiment(paths, viz.trajectories, {"a": range(40), "b": range(40)})
 
 
 def test_mimebundle_carries_the_widget_and_the_static_html(exp):
@@ -147,13 +160,16 @@ def test_static_html_holds_every_state_and_working_controls(exp):
     assert root["data-frame"] == "1"  # problem 0 (stride 3), lr 1 (stride 1)
     (bg,) = m.find("img", "optlib-bg")
     (fg,) = m.find("img", "optlib-frame")
-    assert bg["src"].endswith(data["backgrounds"][default[0]])
-    png, x, y, w, _ = data["overlays"][default[1]]
-    assert fg["src"].endswith(png)
-    assert (
-        fg["style"]
-        == f"left:{100 * x / 600:.4f}%;top:{100 * y / 380:.4f}%;width:{100 * w / 600:.4f}%"
-    )
+    # the default background is in the page once, as the img's source
+    assert data["backgrounds"][default[0]] == "" and bg["src"].startswith("data:image/png;base64,")
+    assert all(data["backgrounds"][i] for i in range(len(data["backgrounds"])) if i != default[0])
+    assert data["overlays"][default[1]]["l"]  # paths: lines drawn from numbers
+    assert exp.stats["vector_overlays"] == len(data["overlays"]) and exp.stats["png_overlays"] == 0
+    # before the script runs: the default state's overlay as a cropped PNG, in its place
+    assert re.fullmatch(r"left:[\d.]+%;top:[\d.]+%;width:[\d.]+%", fg["style"])
+    assert decode(fg["src"].split(",")[1])[..., 3].any()
+    (canvas,) = m.find("canvas", "optlib-canvas")
+    assert (canvas["width"], canvas["height"]) == ("600", "380")
     assert data["size"] == [600, 380]
     assert bg["alt"] == "two runs"
     player = [s for a, s in m.scripts if not a]
@@ -164,16 +180,56 @@ def test_static_html_holds_every_state_and_working_controls(exp):
 
 
 def test_each_static_frame_is_the_state_it_claims(exp):
-    # the player shows frame sum(index * stride): rendering that state live must match it
-    m = Markup(exp.html())
-    data = json.loads(next(s for a, s in m.scripts if a.get("class") == "optlib-data"))
+    # the player shows frame sum(index * stride): its background must be that state's, and
+    # its polylines those of matplotlib's lines at that state, within a quarter pixel
+    _, data = player_data(exp)
     for k, (b, o) in enumerate(data["frames"]):
         state = {"problem": k // 3, "lr": k % 3}
         exp.show(**state)
         live = np.asarray(exp.rgba(), dtype=float)
-        static = composite(data, b, o)
-        assert np.abs(static - live[..., :3]).mean() < 2.0, state
+        background = decode(data["backgrounds"][b] or first_background(exp))[..., :3]
+        drawn = live[..., 3] > 0
+        moving = exp.renderer.overlay()[..., 3] > 0
+        still = drawn & ~moving  # pixels no moving artist covers: the background shows
+        assert np.abs(background[still] - live[still][:, :3]).mean() < 2.0, state
+        lines = [a for a in exp.renderer.dynamic() if a.get_visible()]
+        height = exp.fig.bbox.height
+        want = []
+        for a in lines:
+            xy = a.get_transform().transform(np.asarray(a.get_xydata(), dtype=float))
+            xy = xy[np.isfinite(xy).all(axis=1)]
+            if len(xy):
+                want.append(np.column_stack([xy[:, 0], height - xy[:, 1]]))
+        got = polylines(data, o)
+        assert len(got) == len(want), state
+        for (_, pts), ref in zip(got, want, strict=True):
+            # every stored vertex lies on the path, and the path's ends are kept
+            d = np.abs(pts[:, None, :] - ref[None]).max(axis=-1).min(axis=1)
+            assert d.max() <= 0.125 + 1e-9, state
+            assert (
+                np.abs(pts[0] - ref[0]).max() <= 0.125 and np.abs(pts[-1] - ref[-1]).max() <= 0.125
+            )
     exp.show()
+
+
+def test_a_heat_map_keeps_png_overlays_and_they_compose_to_the_state():
+    grid = {lr: {"result": None} for lr in (0.1, 0.2, 0.3)}
+    p = quadratic(kappa=10)
+    for lr in grid:
+        grid[lr]["result"] = viz.sweep(
+            lambda lr, momentum: __import__("optlib").SGD(lr=lr, momentum=momentum),
+            p,
+            30,
+            lr=np.geomspace(0.01, 0.3, 5) * lr * 5,
+            momentum=np.linspace(0, 0.9, 4),
+        )
+    e = interact.experiment(lambda lr: grid[lr], viz.rate_map, {"lr": list(grid)})
+    _, data = player_data(e)
+    assert e.stats["png_overlays"] == 3 and e.stats["vector_overlays"] == 0
+    for k, (b, o) in enumerate(data["frames"]):
+        e.show(lr=k)
+        live = np.asarray(e.rgba(), dtype=float)[..., :3]
+        assert np.abs(composite(e, data, b, o) - live).mean() < 2.0
 
 
 def test_check_covers_every_state_and_reports_warnings_once():
@@ -203,11 +259,12 @@ def test_divergence_at_the_extreme_is_shown_not_raised():
 def test_live_view_redraws_on_a_slider_move_and_reports_errors():
     e = make()
     w = e.widget  # builds headless
-    assert (e._image.width, e._image.height) == ("600", "380")  # shown at its pixel size
-    before = e._image.value
-    e._inputs["lr"].value = 0
-    assert e._image.value != before and e._error.value == ""
-    assert e.timings["redraw_s"] > 0
+    live = e.live
+    assert (live.image.width, live.image.height) == ("600", "380")  # shown at its pixel size
+    before = live.image.value
+    live.inputs["lr"].value = 0.01
+    assert live.image.value != before and live.error.value == ""
+    assert live.redraw_s > 0 and e.current["lr"] == 0.01
 
     def broken(x):
         raise RuntimeError("no such thing")
@@ -217,9 +274,9 @@ def test_live_view_redraws_on_a_slider_move_and_reports_errors():
     )
     b.controls["x"].index = 0
     assert b.widget is not None
-    b._inputs["x"].value = 1
-    assert "no such thing" in b._error.value
-    assert w.children[1] is e._image
+    b.live.inputs["x"].value = 1
+    assert "no such thing" in b.live.error.value
+    assert w.children[1] is live.image
 
 
 def test_animation_plays_the_steps_of_a_run():
@@ -237,7 +294,7 @@ def test_animation_plays_the_steps_of_a_run():
 
 
 def test_oversized_static_html_warns(monkeypatch):
-    monkeypatch.setattr(interact, "BUDGET", 1000)
+    monkeypatch.setattr(interact._experiment, "BUDGET", 1000)
     with pytest.warns(UserWarning, match="budget"):
         make().html()
 
@@ -251,7 +308,8 @@ def described(e):
     (fig,) = doc.find_all("figure")
     assert fig.find("div", class_="optlib-player") is not None
     images = {img["class"][0]: img for img in fig.find_all("img")}
-    assert set(images) == {"optlib-bg", "optlib-frame"}
+    assert set(images) == {"optlib-bg", "optlib-frame", "optlib-fg"}
+    assert images.pop("optlib-fg")["alt"] == ""  # the static artists above the lines: decorative
     for img in images.values():  # a text alternative, not a file name or nothing
         assert img["alt"].strip() and not img["alt"].startswith("data:")
     return images, fig.figcaption.get_text()
@@ -315,7 +373,7 @@ def test_the_live_view_carries_the_caption_too():
     (caption,) = [
         c for c in e.widget.children if getattr(c, "value", None) and "two runs" in c.value
     ]
-    assert e.caption_text() in caption.value and e.widget.children[1] is e._image
+    assert e.caption_text(live=True) in caption.value and e.widget.children[1] is e.live.image
 
 
 def test_values_with_commas_are_kept_apart_in_the_caption():
@@ -324,3 +382,68 @@ def test_values_with_commas_are_kept_apart_in_the_caption():
     assert e.controls_text() == (
         "The control sets rate (measured, T = 10; measured, T = 100 or derived)."
     )
+
+
+# --- continuous controls, off-grid values, batches ------------------------------------------
+
+
+def test_continuous_controls_sample_the_range_for_the_website_and_keep_their_default():
+    c = interact.log_slider(1e-3, 1e-1, static=15, value=0.05, label="η")
+    assert c.live == (1e-3, 1e-1, "log") and len(c.values) == 15  # the default replaced one
+    assert c.values[0] == 1e-3 and c.values[-1] == 1e-1 and c.default == 0.05
+    assert np.all(np.diff(np.log(c.values)) > 0)
+    f = interact.float_slider(0.0, 0.99, static=15, value=0.9, label="β")
+    assert len(f.values) == 15 and f.default == 0.9 and f.values[-1] == 0.99 and f.values[0] == 0
+    chosen = interact.float_slider(0.0, 1.0, values=[0.0, 0.5, 1.0], value=0.5)
+    assert chosen.values == [0.0, 0.5, 1.0] and chosen.live == (0.0, 1.0, "linear")
+    assert c.accept(0.0123) == 0.0123  # any value of the range, not snapped to the grid
+    for bad in (0.5, 1e-4, "x"):
+        with pytest.raises(ValueError, match="η must be in"):
+            c.accept(bad)
+    with pytest.raises(ValueError, match="must lie in"):
+        interact.float_slider(0.0, 1.0, values=[0.5, 2.0])
+    with pytest.raises(ValueError, match="low < high"):
+        interact.log_slider(0.0, 1.0)
+    s = interact.slider([1, 2, 3], value=2)
+    assert s.live is None and s.accept(3) == 3
+    with pytest.raises(ValueError, match="one of"):
+        s.accept(2.5)
+
+
+def test_move_computes_a_value_off_the_static_grid():
+    seen = []
+
+    def compute(lr):
+        seen.append(lr)
+        return paths(PROBLEMS["quadratic"], lr)
+
+    e = interact.experiment(
+        compute, viz.trajectories, {"lr": interact.log_slider(0.01, 0.4, static=15)}
+    )
+    assert 0.05 not in e.controls["lr"].values
+    e.move("lr", 0.05)
+    assert seen[-1] == 0.05 and e.current == {"lr": 0.05}
+    path = e.drawing.artists[0].get_xydata()
+    assert np.allclose(
+        path, run(GD(0.05), PROBLEMS["quadratic"], PROBLEMS["quadratic"].x0, 30).params
+    )
+    import ipywidgets
+
+    assert isinstance(e.live.inputs["lr"], ipywidgets.FloatLogSlider)
+    e.live.inputs["lr"].value = 0.0731
+    assert seen[-1] == pytest.approx(0.0731) and e.timings["compute_s"] >= 0
+
+
+def test_batch_computes_every_static_state_in_one_call_and_agrees_with_compute():
+    calls = []
+
+    def batch(states):
+        calls.append(len(states))
+        return [paths(PROBLEMS[s["problem"]] if isinstance(s["problem"], str) else s["problem"],
+                      s["lr"]) for s in states]  # fmt: skip
+
+    a = make(batch=batch)
+    b = make()
+    assert a.html() == b.html()  # the same page, one call
+    assert calls == [6] and len(a.states()) == 6
+    assert a.states()[0] == {"problem": PROBLEMS["quadratic"], "lr": 0.01}

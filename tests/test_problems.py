@@ -212,8 +212,44 @@ def test_bad_arguments_raise(make, name):
 
 def test_import_optlib_stays_light():
     code = (
-        "import sys, optlib; optlib.problems.logistic_regression(); "
+        "import sys, optlib; optlib.problems.logistic_regression(); optlib.problems.mlp(); "
         "print(sorted(m for m in ('sklearn', 'scipy', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_quadratic_with_an_array_of_kappas_is_a_batch_of_quadratics():
+    kappas = np.array([[1.0, 10.0, 100.0], [2.0, 3.0, 1e4]])
+    q = problems.quadratic(kappa=kappas, angle=0.3, mu=0.5)
+    x = np.random.default_rng(0).normal(size=(5, 2, 3, 2))  # 5 points for each quadratic
+    assert q.value(x).shape == (5, 2, 3) and q.hess(x).shape == (5, 2, 3, 2, 2)
+    for i, j in np.ndindex(kappas.shape):
+        p = problems.quadratic(kappa=kappas[i, j], angle=0.3, mu=0.5)
+        np.testing.assert_allclose(q.value(x)[:, i, j], p.value(x[:, i, j]), rtol=1e-13)
+        np.testing.assert_allclose(q.grad(x)[:, i, j], p.grad(x[:, i, j]), rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(q.hess(x)[:, i, j], p.hess(x[:, i, j]), rtol=1e-13, atol=1e-15)
+    fd = central_difference(q.value, x, 1e-6)
+    np.testing.assert_allclose(q.grad(x), fd, rtol=1e-6, atol=1e-6 * np.abs(q.grad(x)).max())
+    np.testing.assert_array_equal(q.x0, problems.quadratic(angle=0.3).x0)
+    assert q.minimum == 0.0 and q.minimizers.shape == (1, 2) and "6 quadratics" in repr(q)
+    with pytest.raises(ValueError, match="kappa"):
+        problems.quadratic(kappa=np.array([1.0, 0.0]))
+
+
+def test_one_run_over_a_batch_of_quadratics_measures_each_rate():
+    import optlib
+
+    kappas = np.geomspace(1.0, 100.0, 5)
+    q = problems.quadratic(kappa=kappas, angle=0.4)  # mu = 1, L = kappa
+    lr = 2 / (1 + kappas)[:, None]  # the best constant learning rate of each
+    tr = optlib.run(optlib.SGD(lr=lr), q, np.tile(q.x0, (5, 1)), 60)
+    err = np.linalg.norm(tr.params, axis=-1)
+    measured = (err[60, 1:] / err[50, 1:]) ** (1 / 10)
+    expected = (kappas[1:] - 1) / (kappas[1:] + 1)
+    np.testing.assert_allclose(measured, expected, rtol=1e-6)
+    assert err[1, 0] < 1e-15  # kappa = 1: one step to the minimum
+    for k in (1, 3):  # the same as running each quadratic alone
+        alone = optlib.run(optlib.SGD(lr=lr[k, 0]), problems.quadratic(kappa=kappas[k], angle=0.4),
+                           q.x0, 60)  # fmt: skip
+        np.testing.assert_allclose(tr.params[:, k], alone.params, rtol=1e-12, atol=1e-300)

@@ -9,34 +9,13 @@ import warnings
 import numpy as np
 import pytest
 from bs4 import BeautifulSoup
+from harness import HeavyBall  # the stand-in optimizer, independent of optlib's own
 from matplotlib.colors import to_hex
 from matplotlib.lines import Line2D
 
 from optlib import viz
 from optlib.problems import himmelblau, quadratic, rosenbrock, saddle
 from optlib.runner import _rate, run
-
-
-class HeavyBall:
-    """A stand-in optimizer with the api.md contract (init, step, terms), independent of
-    optlib's own optimizers: b_t = momentum * b_{t-1} + g_t, x_{t+1} = x_t - lr * b_t."""
-
-    needs = ()
-
-    def __init__(self, lr, momentum=0.0):
-        self.lr, self.momentum = lr, momentum
-
-    def init(self, x):
-        return (np.zeros_like(x),)
-
-    def terms(self, x, g, state):
-        buf = self.momentum * state[0] + g
-        update = -self.lr * buf
-        return {"g": g, "buf": buf, "update": update, "x": x + update, "state": (buf,)}
-
-    def step(self, x, g, state):
-        t = self.terms(x, g, state)
-        return t["x"], t["state"]
 
 
 @pytest.fixture(autouse=True)

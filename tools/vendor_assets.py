@@ -5,8 +5,9 @@
 Run it only to change a version below (it needs ``npm``). It fetches each package from the
 npm registry with ``npm pack``, copies the few files the book's pages load into
 ``_static/vendor/`` together with their licences, and rewrites ``_static/vendor/README.md``
-(versions, sizes, sha256). The pages find them through ``_config.yml``: ``mathjax_path`` and
-myst-nb's ``nb_ipywidgets_js``. tests/test_site.py checks the files against that README.
+(versions, sizes, sha256). The pages find MathJax through ``mathjax_path`` in ``_config.yml``.
+tests/site/ checks the files against that README. (The website needs no widget manager: every
+experiment's static player is self-contained HTML; the live ipywidgets view is for Jupyter.)
 """
 
 from __future__ import annotations
@@ -16,37 +17,34 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VENDOR = ROOT / "_static" / "vendor"
 
 # folder -> (npm package@version, what it is for, {file in the package: file in the folder})
+# MathJax's CommonHTML fonts, in the folder where tex-chtml-full.js looks for them (a page loads
+# only the fonts its equations use)
+FONTS = "output/chtml/fonts/woff-v2"
+FONT_NAMES = """
+    AMS-Regular Calligraphic-Bold Calligraphic-Regular Fraktur-Bold Fraktur-Regular Main-Bold
+    Main-Italic Main-Regular Math-BoldItalic Math-Italic Math-Regular SansSerif-Bold
+    SansSerif-Italic SansSerif-Regular Script-Regular Size1-Regular Size2-Regular Size3-Regular
+    Size4-Regular Typewriter-Regular Vector-Bold Vector-Regular Zero
+""".split()
+
+# folder -> (npm package@version, what it is for, {file in the package: file in the folder})
 PACKAGES = {
     "mathjax": (
         "mathjax@3.2.2",
-        "typesets the equations: one file with every TeX extension and SVG output, so no "
-        "extension or font is fetched later",
-        {"es5/tex-svg-full.js": "tex-svg-full.js", "LICENSE": "LICENSE"},
-    ),
-    "jupyter-widgets": (
-        "@jupyter-widgets/html-manager@1.0.15",
-        "renders embedded ipywidgets views without a kernel (myst-nb loads it on pages that "
-        "store widget state); the standalone bundle, which needs no RequireJS; the Font "
-        "Awesome woff2 fonts are those its CSS asks for (loaded only if a widget shows an icon)",
+        "typesets the equations: one file with every TeX extension and CommonHTML output (1.3 MB,"
+        " against 2.3 MB for SVG output, whose fonts are inside the script), so no extension is"
+        " fetched later; the woff fonts are loaded only where a page uses them",
         {
-            "dist/embed.js": "embed.js",
-            "dist/embed.js.LICENSE.txt": "embed.js.LICENSE.txt",
-            "dist/1551f4f60c37af51121f.woff2": "1551f4f60c37af51121f.woff2",
-            "dist/7a3337626410ca2f4071.woff2": "7a3337626410ca2f4071.woff2",
-            "dist/d878b0a6a1144760244f.woff2": "d878b0a6a1144760244f.woff2",
+            "es5/tex-chtml-full.js": "tex-chtml-full.js",
+            "LICENSE": "LICENSE",
+            **{f"es5/{FONTS}/MathJax_{n}.woff": f"{FONTS}/MathJax_{n}.woff" for n in FONT_NAMES},
         },
-    ),
-    "jupyter-widgets/fontawesome": (
-        "@fortawesome/fontawesome-free@5.15.4",
-        "the licence of the Font Awesome fonts bundled by the widget manager",
-        {"LICENSE.txt": "LICENSE.txt"},
     ),
 }
 
@@ -68,24 +66,21 @@ def sha256(path):
 
 def main():
     rows = []
+    shutil.rmtree(VENDOR, ignore_errors=True)
     with tempfile.TemporaryDirectory() as tmp:
         for folder, (spec, _, files) in PACKAGES.items():
             src, dest = npm_pack(spec, tmp), VENDOR / folder
             dest.mkdir(parents=True, exist_ok=True)
             for name, target in files.items():
+                (dest / target).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src / name, dest / target)
                 rows.append((f"{folder}/{target}", spec, (dest / target).stat().st_size))
-            if folder == "jupyter-widgets":  # the package ships no licence file: it is the
-                # ipywidgets repository's BSD-3-Clause licence, also in the ipywidgets wheel
-                text = metadata.distribution("ipywidgets").read_text("licenses/LICENSE")
-                (dest / "LICENSE").write_text(text)
-                rows.append((f"{folder}/LICENSE", "ipywidgets (same repository)", len(text)))
     lines = [
         "# Vendored web assets",
         "",
         "The website loads these from its own `_static/vendor/`, never from a CDN, so it works",
         "with no internet. Written by `python tools/vendor_assets.py` (edit the versions there);",
-        "`tests/test_site.py` checks the files against the table below.",
+        "`tests/site/` checks the files against the table below.",
         "",
     ]
     for folder, (spec, why, _) in PACKAGES.items():

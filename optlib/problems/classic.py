@@ -16,10 +16,19 @@ def quadratic(kappa=10.0, angle=0.0, mu=1.0, *, eigenvalues=None):
     ``kappa`` is the condition number. ``eigenvalues=[...]`` (positive) gives any dimension
     and overrides ``kappa`` and ``mu``; ``angle`` (radians) rotates the eigenvectors in 2-D only.
     The minimiser is the origin.
+
+    ``kappa`` and ``mu`` may be arrays (broadcast together to a shape ``K``): a batch of
+    quadratics, one per entry, for sweeps. Then ``value``, ``grad`` and ``hess`` take ``x`` of
+    shape ``(..., *K, 2)`` and evaluate quadratic ``k`` at ``x[..., k, :]``: run one trajectory
+    per quadratic with ``x0`` of shape ``(*K, 2)``, and pair it with hyperparameters of shape
+    ``(*K, 1)`` to sweep both. The minimiser (the origin), the minimum (0), ``x0`` and the
+    plotting window are shared by all.
     """
     if eigenvalues is None:
         kappa = check_range("kappa", kappa, 0, np.inf, low_open=True)
         mu = check_range("mu", mu, 0, np.inf, low_open=True)
+        if np.ndim(kappa) or np.ndim(mu):
+            return _quadratic_batch(*np.broadcast_arrays(kappa, mu), angle)
         lam = np.array([mu, kappa * mu])
     else:
         lam = check_range("eigenvalues", eigenvalues, 0, np.inf, low_open=True).ravel()
@@ -27,8 +36,7 @@ def quadratic(kappa=10.0, angle=0.0, mu=1.0, *, eigenvalues=None):
     angle = float(check_range("angle", angle, -np.inf, np.inf))
     if d != 2 and angle != 0:
         raise ValueError(f"angle is only defined for d = 2, got d = {d}")
-    c, s = np.cos(angle), np.sin(angle)
-    R = np.array([[c, -s], [s, c]]) if d == 2 else np.eye(d)
+    R = _rotation(angle) if d == 2 else np.eye(d)
     A = R @ np.diag(lam) @ R.T
     A = (A + A.T) / 2  # exactly symmetric
 
@@ -51,6 +59,39 @@ def quadratic(kappa=10.0, angle=0.0, mu=1.0, *, eigenvalues=None):
     x0 = R @ np.array([-1.0, 0.5]) if d == 2 else np.ones(d)
     window = ((-1.25, 1.25), (-1.25, 1.25)) if d == 2 else None
     return Problem("quadratic", d, value, grad, hess, np.zeros((1, d)), 0.0, window, x0, formula)
+
+
+def _rotation(angle):
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, -s], [s, c]])
+
+
+def _quadratic_batch(kappa, mu, angle):
+    """The quadratics of ``quadratic(kappa=array)``: ``A`` has shape ``(*K, 2, 2)``."""
+    angle = float(check_range("angle", angle, -np.inf, np.inf))
+    R = _rotation(angle)
+    lam = np.stack([mu, kappa * mu], axis=-1)  # (*K, 2)
+    A = (R * lam[..., None, :]) @ R.T  # R diag(lam) R^T for each entry
+    A = (A + np.swapaxes(A, -1, -2)) / 2
+
+    def grad(x):
+        return (A @ np.asarray(x, dtype=float)[..., None])[..., 0]
+
+    def value(x):
+        x = np.asarray(x, dtype=float)
+        return 0.5 * (x * grad(x)) @ np.ones(2)
+
+    def hess(x):
+        return np.zeros(np.shape(x)[:-1] + (2, 2)) + A
+
+    formula = r"f(x) = \tfrac{1}{2} x^\top A x,\quad A = R_\theta\,"
+    formula += (
+        rf"\operatorname{{diag}}(\mu, \kappa\mu)\,R_\theta^\top,\ \kappa \in [{kappa.min():g}, "
+    )
+    formula += rf"{kappa.max():g}],\ \theta = {angle:g}"
+    x0, window = R @ np.array([-1.0, 0.5]), ((-1.25, 1.25), (-1.25, 1.25))
+    return Problem("quadratic", 2, value, grad, hess, np.zeros((1, 2)), 0.0, window, x0, formula,
+                   note=f"a batch of {kappa.size} quadratics of shape {kappa.shape}")  # fmt: skip
 
 
 def rosenbrock(a=1.0, b=100.0):

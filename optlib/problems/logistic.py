@@ -38,6 +38,20 @@ def _logistic(A, y, reg):
     return value, grad, hess
 
 
+def _fisher(A):
+    """``fisher(x, idx=None)``: the Fisher information of the model on the examples ``idx``."""
+
+    def fisher(x, idx=None):
+        a = A if idx is None else A[idx]  # (B, d), or (..., B, d): one mini-batch per point
+        x = np.asarray(x, dtype=float)
+        z = x @ a.T if a.ndim == 2 else (a @ x[..., None])[..., 0]
+        w = np.exp(-np.logaddexp(0, z) - np.logaddexp(0, -z))  # sigma (1 - sigma)
+        F = (np.swapaxes(a, -1, -2) * w[..., None, :]) @ a / a.shape[-2]
+        return (F + np.swapaxes(F, -1, -2)) / 2  # exactly symmetric
+
+    return fisher
+
+
 @functools.lru_cache(maxsize=32)
 def _model(l2, features):
     """Design matrix, penalty weights and minimiser (None if Newton does not converge)."""
@@ -51,13 +65,20 @@ def _model(l2, features):
 
 
 def logistic_regression(batch_size=32, l2=1e-3, features=None):
-    """Logistic regression on the breast-cancer data: a convex loss on real data.
+    r"""Logistic regression on the breast-cancer data: a convex loss on real data.
 
     ``f(w, b) = mean_i [log(1 + e^{z_i}) - y_i z_i] + l2/2 |w|^2`` with ``z_i = w^T x_i + b``,
     the mean cross-entropy of ``P(benign) = sigmoid(z)``. Parameters are laid out as
     ``(w_1, ..., w_30, b)``: 31 numbers, the bias last and not penalised. ``features=(i, j)``
     keeps two features and no bias: a 2-parameter problem ``(w_i, w_j)`` for contour plots (see
-    ``FEATURE_NAMES``). ``batch_grad(x, idx)`` is the gradient on the examples ``idx``
+    ``FEATURE_NAMES``).
+
+    ``fisher(x, idx=None)`` is the Fisher information matrix of the model
+    :math:`p(y = 1 | a) = \sigma(z)` on the examples ``idx`` (all if None),
+    :math:`F(x) = \frac1B\sum_i \sigma(z_i)(1 - \sigma(z_i))\, a_i a_i^\top`, with :math:`a_i`
+    the example's features (and a 1 for the bias): the expected outer product of the gradient of
+    :math:`\log p(y | a_i)` over :math:`y \sim p(\cdot | a_i)`. For this model (a canonical link)
+    it equals the Hessian of the cross-entropy, the L2 term left out. ``batch_grad(x, idx)`` is the gradient on the examples ``idx``
     (shape ``(B,)``, or ``(..., B)``: one mini-batch per point) and ``stochastic_grad(x, rng)``
     on ``batch_size`` examples drawn without replacement (a batch of points shares them). The minimiser is found once by
     Newton's method (none is listed if it does not converge, as with ``l2=0`` on separable data).
@@ -91,4 +112,5 @@ def logistic_regression(batch_size=32, l2=1e-3, features=None):
         window = tuple((float(m - h), float(m + h)) for m in c)
     x0 = np.zeros(A.shape[1])
     return Problem(name, A.shape[1], value, grad, hess, minimizers, minimum, window, x0, formula,
-                   False, _sampler(batch_grad, n, batch_size), n, batch_size, batch_grad)  # fmt: skip
+                   False, _sampler(batch_grad, n, batch_size), n, batch_size, batch_grad,
+                   fisher=_fisher(A))  # fmt: skip

@@ -1,0 +1,4 @@
+(el, v) => {
+    el.value = v;
+    el.dispatchEvent(new Event('input', {bubbles: true}));
+}
