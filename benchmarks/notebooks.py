@@ -2,6 +2,7 @@
 live redraw of every experiment it makes, and a cold-cache ``jupyter-book build``."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -14,6 +15,11 @@ import nbformat
 import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+# One BLAS thread in every kernel started here, as the test suite sets (conftest.py): on two
+# cores, OpenBLAS's threads slow the chapters' small matrix products down
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "chapters"

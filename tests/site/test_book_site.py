@@ -283,6 +283,26 @@ def test_link_checker_sees_broken_links(built):
     assert "no id" in broken_link(page, "notation.html#no-such-anchor")
 
 
+@pytest.mark.book
+def test_equations_and_figures_are_numbered_per_chapter(built):
+    # tools/chapter_numbers.py: chapter NN numbers its items NN.1, NN.2, ... and its title
+    # carries NN; other pages number their items from 1
+    seen = 0
+    for page in pages():
+        m = re.match(r"chapters/(\d\d)_", page.as_posix())
+        chapter = int(m.group(1)) if m else 0
+        doc = soup(page)
+        numbers = [re.search(r"\(([\d.]+)\)", el.get_text())[1] for el in doc.select("span.eqno")]
+        if 1 <= chapter <= 16:
+            assert doc.h1.get_text().startswith(f"{chapter}. "), page
+            expected = [f"{chapter}.{k}" for k in range(1, len(numbers) + 1)]
+            seen += len(numbers)
+        else:
+            expected = [str(k) for k in range(1, len(numbers) + 1)]
+        assert numbers == expected, page
+    assert seen > 40
+
+
 def image_problem(img):
     """Why an <img> lacks a text alternative, or None. A file name is not alt text (it is what
     Sphinx puts there when a notebook output has none)."""
