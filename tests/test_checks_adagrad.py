@@ -47,6 +47,18 @@ def test_typical_wrong_answers_fail(wrong):
         check_adagrad_step(wrong)
 
 
+def in_place(x, g, G, t, lr, lr_decay, eps):
+    # right values, but the caller's G and x are overwritten
+    G += g * g
+    x -= lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(G) + eps)
+    return x, G
+
+
+def test_a_step_that_changes_its_inputs_fails():
+    with pytest.raises(AssertionError, match="in place"):
+        check_adagrad_step(in_place)
+
+
 def test_the_stub_fails_saying_what_to_do():
     with pytest.raises(AssertionError, match="not written yet"):
         check_adagrad_step(stub)

@@ -32,7 +32,8 @@ def check_adagrad_step(fn):
     ``lr_decay = 0.5`` (so that ``t`` in place of ``t - 1`` is caught), on a ``(2, 3)`` batch
     with one learning rate per row and ``eps = 0``, and with a large ``eps = 0.5`` (so that
     ``eps`` inside the square root, or the accumulator of step ``t - 1`` in the denominator, is
-    caught).
+    caught). Finally the inputs must come back unchanged: a step that updates ``x`` or ``G`` in
+    place (``G += g * g``) fails, since every step of optlib is pure.
     """
     rng = np.random.default_rng(5)
 
@@ -50,3 +51,14 @@ def check_adagrad_step(fn):
         case((4,), 2, 1.0, 0.0, 0.5),
     ]
     check_function(fn, _adagrad_step, cases, name="adagrad_step")
+    x, g, G, *rest = case((3,), 2, 0.1, 0.0, 1e-10)
+    before = [a.copy() for a in (x, g, G)]
+    fn(x, g, G, *rest)
+    changed = [
+        n for n, a, b in zip("xgG", (x, g, G), before, strict=True) if not np.array_equal(a, b)
+    ]
+    if changed:
+        raise AssertionError(
+            f"adagrad_step changed its argument(s) {', '.join(changed)} in place: return new arrays "
+            "(G_new = G + g * g, not G += g * g), as optlib's steps do."
+        )
