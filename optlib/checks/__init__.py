@@ -41,7 +41,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_bfgs_update(fn)``      ``fn(M, s, y)`` returns the BFGS update of the
                                inverse-Hessian approximation ``M`` by the secant pair
                                ``(s, y)`` (chapter 4)
-<<<<<<< HEAD
+``check_adagrad_step(fn)``     ``fn(x, g, G, t, lr, lr_decay, eps)`` returns
+                               ``(x_new, G_new)`` after Adagrad's step ``t``
+                               (chapter 5)
 ``check_rmsprop_step(fn)``     ``fn(x, g, v, lr, rho, eps)`` returns ``(x_new, v_new)``
                                after one step of RMSprop in PyTorch's form (chapter 6)
 ``check_rprop_step(fn)``       ``fn(x, g, prev, delta, etas, step_sizes)`` returns
@@ -50,11 +52,6 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_adadelta_step(fn)``    ``fn(x, g, v, u, lr, rho, eps)`` returns
                                ``(x_new, v_new, u_new)`` after one step of Adadelta
                                from the averages ``v``, ``u`` (chapter 7)
-=======
-``check_adagrad_step(fn)``     ``fn(x, g, G, t, lr, lr_decay, eps)`` returns
-                               ``(x_new, G_new)`` after Adagrad's step ``t``
-                               (chapter 5)
->>>>>>> ch05
 ``check_adam_step(fn)``        ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new)`` after Adam's step ``t``
                                (chapter 8)
@@ -77,11 +74,8 @@ are visible to the student, so never pass the answer itself there.
 from __future__ import annotations
 
 from optlib.checks._grading import check_function, check_value
-<<<<<<< HEAD
 from optlib.checks.adadelta import check_adadelta_step
-=======
 from optlib.checks.adagrad import check_adagrad_step
->>>>>>> ch05
 from optlib.checks.adam import check_adam_step
 from optlib.checks.adamax import check_adamax_step
 from optlib.checks.foundations import check_fd_grad
@@ -99,13 +93,10 @@ __all__ = [
     "check_momentum_step",
     "check_newton_step",
     "check_bfgs_update",
-<<<<<<< HEAD
+    "check_adagrad_step",
     "check_rmsprop_step",
     "check_rprop_step",
     "check_adadelta_step",
-=======
-    "check_adagrad_step",
->>>>>>> ch05
     "check_adam_step",
     "check_adamax_step",
     "check_nadam_step",
