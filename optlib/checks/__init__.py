@@ -48,6 +48,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_bfgs_update(fn)``      ``fn(M, s, y)`` returns the BFGS update of the
                                inverse-Hessian approximation ``M`` by the secant pair
                                ``(s, y)`` (chapter 4)
+``check_adagrad_step(fn)``     ``fn(x, g, G, t, lr, lr_decay, eps)`` returns
+                               ``(x_new, G_new)`` after Adagrad's step ``t``
+                               (chapter 5)
 ``check_rmsprop_step(fn)``     ``fn(x, g, v, lr, rho, eps)`` returns ``(x_new, v_new)``
                                after one step of RMSprop in PyTorch's form (chapter 6)
 ``check_rprop_step(fn)``       ``fn(x, g, prev, delta, etas, step_sizes)`` returns
@@ -59,6 +62,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_adam_step(fn)``        ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new)`` after Adam's step ``t``
                                (chapter 8)
+``check_adamax_step(fn)``      ``fn(x, g, m, u, t, lr, b1, b2, eps)`` returns
+                               ``(x_new, m_new, u_new)`` after AdaMax's step ``t``
+                               in PyTorch's form (chapter 9)
 ``check_nadam_step(fn)``       ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new)`` after Nadam's step ``t`` in
                                the paper's form, constant momentum (chapter 10)
@@ -78,7 +84,9 @@ from __future__ import annotations
 
 from optlib.checks._grading import check_function, check_value
 from optlib.checks.adadelta import check_adadelta_step
+from optlib.checks.adagrad import check_adagrad_step
 from optlib.checks.adam import check_adam_step
+from optlib.checks.adamax import check_adamax_step
 from optlib.checks.foundations import check_fd_grad
 from optlib.checks.momentum import check_momentum_step
 from optlib.checks.nadam import check_nadam_step
@@ -94,9 +102,11 @@ __all__ = [
     "check_momentum_step",
     "check_newton_step",
     "check_bfgs_update",
+    "check_adagrad_step",
     "check_rmsprop_step",
     "check_rprop_step",
     "check_adadelta_step",
     "check_adam_step",
+    "check_adamax_step",
     "check_nadam_step",
 ]
