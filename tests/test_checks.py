@@ -238,11 +238,14 @@ def spy(monkeypatch):
 
         def recording(fn, reference, cases, **kw):
             seen.update(reference=reference, cases=list(cases), labels=kw.get("labels"))
-            seen.update(name=kw.get("name"))
-            return real(make(reference), reference, seen["cases"], **kw)
+            seen.update(name=kw.get("name"), answer=make(reference))
+            return real(seen["answer"], reference, seen["cases"], **kw)
+
+        def answer(*args, **kwargs):  # what the check calls after check_function, if anything
+            return seen["answer"](*args, **kwargs)
 
         monkeypatch.setattr(module, "check_function", recording)
-        getattr(checks, check_name)(None, **kwargs)
+        getattr(checks, check_name)(answer, **kwargs)
 
     run.seen = seen
     return run
