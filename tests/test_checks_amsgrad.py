@@ -50,3 +50,14 @@ def test_check_amsgrad_step_fails_on_wrong_answers(wrong):
 def test_check_amsgrad_step_fails_on_the_stub():
     with pytest.raises(AssertionError, match="not written yet"):
         check_amsgrad_step(stub)
+
+
+def test_check_amsgrad_step_without_reveal_names_the_case_not_the_values():
+    wrong = lambda *a: amsgrad_formula(*a, eps_inside=True)  # noqa: E731
+    with pytest.raises(AssertionError) as err:
+        check_amsgrad_step(wrong, reveal=False)
+    message = str(err.value)
+    assert (
+        "test case 1 of 4 (the first step, from a zero state)" in message
+        and "expected" not in message
+    )

@@ -20,7 +20,7 @@ def _amsgrad_step(x, g, m, v, v_max, lr, b1, b2, eps):
     return out["x"], out["state"].m, out["state"].v, out["state"].v_max
 
 
-def check_amsgrad_step(fn):
+def check_amsgrad_step(fn, reveal=True):
     r"""``fn(x, g, m, v, v_max, lr, b1, b2, eps)`` is one step of AMSGrad as Reddi, Kale and
     Kumar's Algorithm 2 writes it (no bias correction), with a constant learning rate and
     ``eps`` added outside the root, from the point ``x``, the gradient ``g`` and the state
@@ -37,6 +37,7 @@ def check_amsgrad_step(fn):
     other half (so that dividing by ``v_t``, by the old maximum, or taking the maximum with
     ``g_t^2`` or with the old ``v`` is caught), on a ``(2, 3)`` batch with one learning rate
     per row and ``eps = 0``, and with a large ``eps = 0.1`` (``eps`` inside the root is caught).
+    ``reveal=False`` leaves the values out of the messages (see ``check_function``).
     """
     rng = np.random.default_rng(11)
 
@@ -54,4 +55,10 @@ def check_amsgrad_step(fn):
         case((2, 3), np.array([[0.1], [0.001]]), 0.5, 0.9, 0.0),
         case((4,), 0.1, 0.9, 0.99, 0.1),
     ]
-    check_function(fn, _amsgrad_step, cases, name="amsgrad_step")
+    labels = [
+        "the first step, from a zero state",
+        "a running maximum far above the new v in some coordinates, far below in others",
+        "a (2, 3) batch, one learning rate per row, eps = 0",
+        "a large eps = 0.1",
+    ]
+    check_function(fn, _amsgrad_step, cases, name="amsgrad_step", reveal=reveal, labels=labels)
