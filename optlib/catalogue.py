@@ -1,0 +1,128 @@
+r"""The book's optimizers as one table: which chapter teaches each, and which ``torch.optim``
+class computes the same update.
+
+The appendix "Every update rule side by side" is generated from this table and from optlib
+itself: the update rule is the ``.. math::`` block of the class's docstring
+(:func:`math_blocks`, with the paragraph that introduces it), the state comes from
+``opt.init(x)`` and the hyperparameters from the constructor's signature
+(:func:`hyperparameters`). Only the table is written by hand, and ``tests/test_catalogue.py``
+checks it against ``optlib.__all__`` and ``torch.optim``.
+
+A row is an optimizer *as the book names it*: SGD with momentum and with Nesterov's momentum
+are rows of their own, made by one class with different ``options``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import NamedTuple
+
+import optlib
+
+__all__ = ["Entry", "CATALOGUE", "TORCH_DEFAULTS_DIFFER", "build", "hyperparameters",
+           "math_blocks", "row"]  # fmt: skip
+
+
+class Entry(NamedTuple):
+    name: str  # the row's name on the page (its first word picks the book's colour)
+    cls: str  # the optlib class
+    options: dict  # constructor arguments that make the row (a string names an inner optimizer)
+    chapter: str  # the label of the chapter (or section) that teaches it
+    torch: str | None  # the torch.optim class with the same update (None: torch has none)
+
+
+CATALOGUE = (
+    Entry("SGD", "SGD", {}, "sgd", "SGD"),
+    Entry("Momentum", "SGD", {"momentum": 0.9}, "momentum", "SGD"),
+    Entry("Nesterov", "SGD", {"momentum": 0.9, "nesterov": True}, "momentum-nesterov", "SGD"),
+    Entry("Adagrad", "Adagrad", {}, "adagrad", "Adagrad"),
+    Entry("RMSprop", "RMSprop", {}, "rmsprop", "RMSprop"),
+    Entry("Rprop", "Rprop", {}, "rmsprop-rprop", "Rprop"),
+    Entry("Adadelta", "Adadelta", {}, "adadelta", "Adadelta"),
+    Entry("Adam", "Adam", {}, "adam", "Adam"),
+    Entry("AdamW", "AdamW", {}, "adamw", "AdamW"),
+    Entry("Adamax", "Adamax", {}, "adamax", "Adamax"),
+    Entry("NAdam", "NAdam", {}, "nadam", "NAdam"),
+    Entry("AMSGrad", "AMSGrad", {}, "amsgrad", None),  # torch's Adam(amsgrad=True) corrects bias
+    Entry("RAdam", "RAdam", {}, "beyond-adam", "RAdam"),
+    Entry("Adafactor", "Adafactor", {}, "beyond-adam", "Adafactor"),
+    Entry("Lion", "Lion", {}, "beyond-adam", None),
+    Entry("LAMB", "LAMB", {}, "beyond-adam", None),
+    Entry("LARS", "LARS", {}, "beyond-adam", None),
+    Entry("Lookahead", "Lookahead", {"inner": "SGD"}, "beyond-adam", None),
+    Entry("Newton", "Newton", {}, "newton", None),
+    Entry("BFGS", "BFGS", {}, "newton-bfgs", None),
+    Entry("L-BFGS", "LBFGS", {}, "newton-lbfgs", "LBFGS"),
+    Entry("Diagonal Newton", "DiagonalNewton", {}, "newton-diagonal", None),
+    Entry("Natural gradient", "NaturalGradient", {}, "beyond-adam", None),
+    Entry("K-FAC", "KFAC", {}, "beyond-adam", None),
+)
+
+# Defaults that differ from torch's, for arguments of the same name: {class: {argument: torch's}}.
+# (torch's L-BFGS keeps 100 pairs; optlib's keeps 10, enough for the book's small problems.)
+TORCH_DEFAULTS_DIFFER = {"LBFGS": {"history_size": 100}}
+
+
+def row(name):
+    """The :class:`Entry` called ``name``."""
+    for entry in CATALOGUE:
+        if entry.name == name:
+            return entry
+    raise KeyError(f"no catalogue row {name!r}")
+
+
+def build(entry, **overrides):
+    """An instance of ``entry``'s class with its ``options`` (then ``overrides``); a string
+    option names an optimizer class built with its defaults (Lookahead's ``inner``)."""
+    kwargs = {**entry.options, **overrides}
+    kwargs = {k: getattr(optlib, v)() if isinstance(v, str) else v for k, v in kwargs.items()}
+    return getattr(optlib, entry.cls)(**kwargs)
+
+
+def hyperparameters(cls):
+    """``{argument: default}`` of ``cls``'s constructor, in order (``inspect.Parameter.empty``
+    for an argument without a default)."""
+    return {name: p.default for name, p in inspect.signature(cls).parameters.items()}
+
+
+def _paragraphs(lines):
+    """Consecutive non-blank lines, joined by spaces."""
+    out, block = [], []
+    for line in [*lines, ""]:
+        if line.strip():
+            block.append(line.strip())
+        elif block:
+            out.append(" ".join(block))
+            block = []
+    return out
+
+
+def math_blocks(cls):
+    """``[(lead_in, latex), ...]``: each ``.. math::`` block of ``cls``'s docstring (dedented,
+    blank lines dropped) and the paragraph just before it, reStructuredText as written (empty
+    where that paragraph is the docstring's summary line)."""
+    lines = inspect.getdoc(cls).splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        if line.strip() != ".. math::":
+            continue
+        indent, body = len(line) - len(line.lstrip()), []
+        for nxt in lines[i + 1 :]:
+            if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= indent:
+                break
+            body.append(nxt)
+        body = [b for b in body if b.strip()]
+        cut = min(len(b) - len(b.lstrip()) for b in body)
+        before = _paragraphs(lines[:i])
+        lead = before[-1] if len(before) > 1 else ""
+        out.append((lead, "\n".join(b[cut:].rstrip() for b in body)))
+    return out
+
+
+def rst_to_myst(text):
+    """Inline reStructuredText of a docstring as MyST Markdown: ``:math:`x``` becomes ``$x$``,
+    double backquotes single ones, and ``:class:``/``:func:`` references code."""
+    text = re.sub(r":math:`([^`]*)`", r"$\1$", text)
+    text = re.sub(r":(?:class|func|meth|mod|attr):`~?([^`]*)`", r"`\1`", text)
+    return re.sub(r"``([^`]*)``", r"`\1`", text)
