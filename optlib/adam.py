@@ -146,7 +146,7 @@ class AdamaxState(NamedTuple):
 
 
 class Adamax(FirstOrder):
-    r"""AdaMax, Adam in the infinity norm (Kingma and Ba, 2015, Sec. 7.1), as ``torch.optim``.
+    r"""AdaMax, Adam in the infinity norm (Kingma and Ba, 2015, Sec. 7.1), as ``torch.optim.Adamax``.
 
     With :math:`g_t = \nabla f(x_{t-1}) + \omega x_{t-1}`,
 

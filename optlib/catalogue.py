@@ -20,8 +20,8 @@ from typing import NamedTuple
 
 import optlib
 
-__all__ = ["Entry", "CATALOGUE", "TORCH_DEFAULTS_DIFFER", "build", "hyperparameters",
-           "math_blocks", "row"]  # fmt: skip
+__all__ = ["Entry", "CATALOGUE", "TORCH_DEFAULTS_DIFFER", "TORCH_ONE_SIDED", "TORCH_NOTES",
+           "TORCH_IMPLEMENTATION", "build", "hyperparameters", "math_blocks", "row"]  # fmt: skip
 
 
 class Entry(NamedTuple):
@@ -63,6 +63,38 @@ CATALOGUE = (
 # (torch's L-BFGS keeps 100 pairs; optlib's keeps 10, enough for the book's small problems.)
 TORCH_DEFAULTS_DIFFER = {"LBFGS": {"history_size": 100}}
 
+# torch.optim's arguments that choose an implementation, not an update (every class has some)
+TORCH_IMPLEMENTATION = {"params", "foreach", "fused", "capturable", "differentiable"}
+
+# Arguments that only one side has, with what they mean: {class: {argument: text}}. The tests
+# fail on any other argument that only optlib or only torch.optim has.
+TORCH_ONE_SIDED = {
+    "NAdam": {
+        "momentum_schedule": "optlib only; `False` is torch's `momentum_decay=float('inf')`",
+    },
+    "Adafactor": {
+        "shapes": "optlib only: how the one vector `x` is cut into torch's parameter tensors",
+    },
+    "LBFGS": {
+        "max_iter": "torch only, default 20 iterations per `step()`; optlib takes one",
+        "max_eval": "torch only (function evaluations per `step()`)",
+        "tolerance_grad": "torch only (an early exit on a small gradient)",
+        "tolerance_change": "torch only (an early exit on a small change)",
+        "line_search_fn": "torch only, default `None` (no line search) or `'strong_wolfe'`",
+        "line_search": "optlib only, default `True`: a backtracking search, which torch lacks",
+        "first_step": "optlib only; `'torch'` scales the first step as torch does",
+    },
+}
+
+# Where the torch class computes the same update only at some settings, or differs at one.
+TORCH_NOTES = {
+    "RMSprop": "with `centered=True`, optlib clips $v_t - \\bar g_t^2$ at 0 and torch does not "
+    "(it takes the root of a rounded negative number and returns NaN; {ref}`ledger-centered`)",
+    "LBFGS": "the same iterates only for `LBFGS(lr, history_size=m, line_search=False)` and "
+    "`torch.optim.LBFGS(lr=lr, history_size=m, max_iter=1)`; at their defaults the two "
+    "compute different steps",
+}
+
 
 def row(name):
     """The :class:`Entry` called ``name``."""
@@ -98,11 +130,18 @@ def _paragraphs(lines):
     return out
 
 
+# a paragraph after a math block that starts one of these ends what the page shows of it
+_STOP = ("Differences", "Reference", "* ", ".. math::")
+
+
 def math_blocks(cls):
-    """``[(lead_in, latex), ...]``: each ``.. math::`` block of ``cls``'s docstring (dedented,
-    blank lines dropped) and the paragraph just before it, reStructuredText as written (empty
-    where that paragraph is the docstring's summary line)."""
+    """``[(lead_in, latex, after), ...]``: each ``.. math::`` block of ``cls``'s docstring
+    (dedented, blank lines dropped), the paragraph just before it (empty where that paragraph is
+    the docstring's summary line) and the paragraphs after it that define its symbols and
+    options (up to the differences from other sources, the references or the next block's
+    lead-in; joined by blank lines), reStructuredText as written."""
     lines = inspect.getdoc(cls).splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip() == ".. math::"]
     out = []
     for i, line in enumerate(lines):
         if line.strip() != ".. math::":
@@ -116,8 +155,28 @@ def math_blocks(cls):
         cut = min(len(b) - len(b.lstrip()) for b in body)
         before = _paragraphs(lines[:i])
         lead = before[-1] if len(before) > 1 else ""
-        out.append((lead, "\n".join(b[cut:].rstrip() for b in body)))
+        nxt = [j for j in starts if j > i]
+        tail = _paragraphs(lines[i + 1 + _block_length(lines, i) : nxt[0] if nxt else len(lines)])
+        if nxt:
+            tail = tail[:-1]  # the next block's lead-in
+        after = []
+        for paragraph in tail:
+            if paragraph.startswith(_STOP):
+                break
+            after.append(paragraph)
+        out.append((lead, "\n".join(b[cut:].rstrip() for b in body), "\n\n".join(after)))
     return out
+
+
+def _block_length(lines, i):
+    """How many lines after line ``i`` (a ``.. math::``) belong to its block."""
+    indent = len(lines[i]) - len(lines[i].lstrip())
+    n = 0
+    for nxt in lines[i + 1 :]:
+        if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= indent:
+            break
+        n += 1
+    return n
 
 
 def rst_to_myst(text):

@@ -71,11 +71,14 @@ def test_label_scan_finds_labels():
 def test_every_class_has_a_math_block_the_page_can_render(entry):
     blocks = catalogue.math_blocks(getattr(optlib, entry.cls))
     assert blocks, f"{entry.cls}'s docstring has no '.. math::' block"
-    for lead, latex in blocks:
+    for lead, latex, after in blocks:
         assert latex.strip() and latex.count("{") == latex.count("}"), latex
         assert "``" not in latex and ":math:" not in latex  # reST does not belong in the math
         assert not re.search(r"(?<!\\)\\\n", latex), "a backslash at the end of a line"
         assert ":math:" not in catalogue.rst_to_myst(lead)
+        assert ":math:" not in catalogue.rst_to_myst(after)
+    # the paragraphs after the blocks define the symbols (the page shows them)
+    assert all(after for *_, after in blocks[-1:]), entry.cls
 
 
 def test_math_blocks_reads_lead_in_and_block():
@@ -90,12 +93,20 @@ def test_math_blocks_reads_lead_in_and_block():
             x_t &= x_{t-1} - \eta g_t \\
               y &= 1
 
-        Trailing text.
+        Trailing text,
+        on two lines.
+
+        ``flag=True`` does more.
+
+        Differences from the paper:
+
+        * none.
         """
 
-    ((lead, latex),) = catalogue.math_blocks(Demo)
+    ((lead, latex, after),) = catalogue.math_blocks(Demo)
     assert lead == "With :math:`g_t`, the rule is"
     assert latex == "x_t &= x_{t-1} - \\eta g_t \\\\\n  y &= 1"
+    assert after == "Trailing text, on two lines.\n\n``flag=True`` does more."
 
     class NoLead:
         r"""Summary line.
@@ -104,7 +115,30 @@ def test_math_blocks_reads_lead_in_and_block():
             x = 1
         """
 
-    assert catalogue.math_blocks(NoLead) == [("", "x = 1")]  # the summary line is no lead-in
+    assert catalogue.math_blocks(NoLead) == [("", "x = 1", "")]  # the summary line: no lead-in
+
+    class Two:
+        r"""Summary line.
+
+        First, with
+
+        .. math::
+            a = 1
+
+        where a is one.
+
+        Then
+
+        .. math::
+            b = 2
+
+        References: none.
+        """
+
+    assert catalogue.math_blocks(Two) == [
+        ("First, with", "a = 1", "where a is one."),  # the next block's lead-in is not after
+        ("Then", "b = 2", ""),
+    ]
 
 
 def test_rst_to_myst():
@@ -129,6 +163,24 @@ def test_defaults_are_torchs_except_where_listed(entry):
     theirs = catalogue.hyperparameters(getattr(torch.optim, entry.torch))
     differ = {k: theirs[k] for k in ours.keys() & theirs.keys() if ours[k] != theirs[k]}
     assert differ == catalogue.TORCH_DEFAULTS_DIFFER.get(entry.cls, {})
+
+
+@pytest.mark.parametrize("entry", TORCH_ROWS, ids=lambda e: e.name)
+def test_arguments_of_one_side_only_are_listed(entry):
+    # an argument that only optlib or only torch.optim has must be explained in the catalogue
+    ours = set(catalogue.hyperparameters(getattr(optlib, entry.cls)))
+    theirs = set(catalogue.hyperparameters(getattr(torch.optim, entry.torch)))
+    one_sided = (ours ^ theirs) - catalogue.TORCH_IMPLEMENTATION
+    assert one_sided == set(catalogue.TORCH_ONE_SIDED.get(entry.cls, {})), one_sided
+
+
+def test_one_sided_lists_catch_a_missing_argument():
+    # the check above can fail: without L-BFGS's entry, torch's max_iter is unexplained
+    ours = set(catalogue.hyperparameters(optlib.LBFGS))
+    theirs = set(catalogue.hyperparameters(torch.optim.LBFGS))
+    assert "max_iter" in (ours ^ theirs) - catalogue.TORCH_IMPLEMENTATION
+    assert {"max_iter", "line_search_fn", "line_search"} <= set(catalogue.TORCH_ONE_SIDED["LBFGS"])
+    assert set(catalogue.TORCH_NOTES) <= {e.cls for e in TORCH_ROWS}
 
 
 @pytest.mark.parametrize("entry", [e for e in TORCH_ROWS if e.cls != "LBFGS"], ids=lambda e: e.name)
