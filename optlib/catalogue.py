@@ -88,11 +88,12 @@ TORCH_ONE_SIDED = {
 
 # Where the torch class computes the same update only at some settings, or differs at one.
 TORCH_NOTES = {
-    "RMSprop": "with `centered=True`, optlib clips $v_t - \\bar g_t^2$ at 0 and torch does not "
-    "(it takes the root of a rounded negative number and returns NaN; {ref}`ledger-centered`)",
-    "LBFGS": "the same iterates only for `LBFGS(lr, history_size=m, line_search=False)` and "
-    "`torch.optim.LBFGS(lr=lr, history_size=m, max_iter=1)`; at their defaults the two "
-    "compute different steps",
+    "RMSprop": "The same update, except with `centered=True`: optlib clips $v_t - \\bar g_t^2$ at 0 "
+    "and torch does not (it takes the root of a rounded negative number and returns NaN; "
+    "{ref}`ledger-centered`).",
+    "LBFGS": "The same iterates only for `LBFGS(lr, history_size=m, line_search=False)` against "
+    "`torch.optim.LBFGS(lr=lr, history_size=m, max_iter=1)`; at their defaults the two compute "
+    "different steps.",
 }
 
 
