@@ -206,3 +206,19 @@ def test_row_computes_torchs_iterates(entry):
     finally:
         torch.set_default_dtype(default)
     assert not np.allclose(ours[0], ours[-1])  # the steps moved
+
+
+def test_centered_rmsprop_in_torch_returns_nan_in_float64():
+    # the ledger's claim (98, ledger-centered): constant gradient 0.7, alpha 0.5, float64: the
+    # first NaN at step 54, where optlib, which clips v_t - g_bar_t^2 at 0, stays finite
+    p = torch.tensor([0.0], dtype=torch.float64, requires_grad=True)
+    ref = torch.optim.RMSprop([p], lr=1.0, alpha=0.5, centered=True)
+    opt = optlib.RMSprop(lr=1.0, alpha=0.5, centered=True)
+    x, state, first_nan = np.zeros(1), opt.init(np.zeros(1)), None
+    for t in range(1, 61):
+        p.grad = torch.tensor([0.7], dtype=torch.float64)
+        ref.step()
+        x, state = opt.step(x, np.array([0.7]), state)
+        if first_nan is None and torch.isnan(p).any():
+            first_nan = t
+    assert first_nan == 54 and np.isfinite(x).all()
