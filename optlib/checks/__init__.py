@@ -46,6 +46,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_adam_step(fn)``        ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new)`` after Adam's step ``t``
                                (chapter 8)
+``check_adamw_step(fn)``       ``fn(x, g, m, v, t, lr, b1, b2, eps, weight_decay)``
+                               returns ``(x_new, m_new, v_new)`` after AdamW's step
+                               ``t`` in PyTorch's form (chapter 12)
 =============================  =======================================================
 
 To add one: write ``check_<what>(fn)`` in this package's module for the chapter (``sgd``,
@@ -61,6 +64,7 @@ from __future__ import annotations
 from optlib.checks._grading import check_function, check_value
 from optlib.checks.adadelta import check_adadelta_step
 from optlib.checks.adam import check_adam_step
+from optlib.checks.adamw import check_adamw_step
 from optlib.checks.newton import check_bfgs_update, check_newton_step
 from optlib.checks.rmsprop import check_rmsprop_step, check_rprop_step
 from optlib.checks.sgd import check_gd_step
@@ -75,4 +79,5 @@ __all__ = [
     "check_rprop_step",
     "check_adadelta_step",
     "check_adam_step",
+    "check_adamw_step",
 ]
