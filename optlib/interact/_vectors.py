@@ -77,8 +77,31 @@ def _marker(a):
     return {"polys": out}
 
 
+_STYLES = {}  # the style of an artist's look, computed once
+
+
+def _look(a):
+    """What decides an artist's style dict: its colours, widths, dashes, marker and clip box."""
+    box = a.get_clip_box() if a.get_clip_on() else None
+    return (
+        a.get_color(), a.get_alpha(), a.get_linestyle(), a.get_linewidth(),
+        tuple(a._dash_pattern[1] or ()), a.get_dash_capstyle(), a.get_solid_capstyle(),
+        a.get_dash_joinstyle(), a.get_solid_joinstyle(), str(a.get_marker()),
+        a.get_markersize(), str(a.get_markerfacecolor()), str(a.get_markeredgecolor()),
+        a.get_markeredgewidth(), None if box is None else tuple(box.bounds),
+    )  # fmt: skip
+
+
 def _style(a, dpi, height):
-    """The look of ``a`` as the player's style dict (pixels), and its marker shape."""
+    """The look of ``a`` as the player's style dict (pixels), and its marker shape (cached)."""
+    key = (_look(a), dpi, height)
+    if key not in _STYLES:
+        _STYLES[key] = _compute_style(a, dpi, height)
+    style, marker = _STYLES[key]
+    return dict(style), marker
+
+
+def _compute_style(a, dpi, height):
     px = dpi / 72
     s = {}
     if a.get_linestyle() not in _NO and a.get_linewidth() > 0:
@@ -145,7 +168,7 @@ def export(artists, fig):
     dpi, height = fig.dpi, fig.bbox.height
     out = []
     for a in artists:
-        if not a.get_visible():
+        if not a.get_visible() or not len(a.get_xydata()):
             continue
         style, marker = _style(a, dpi, height)
         if "w" not in style and marker is None:

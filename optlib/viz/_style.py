@@ -32,7 +32,7 @@ COLORS = {
     "adam": (_C["vermillion"], "-"),
     "adamw": (_C["vermillion"], "--"),
     "amsgrad": (_C["vermillion"], ":"),
-    "nadam": (_C["orange"], "-"),
+    "nadam": (_C["orange"], "-."),  # dash-dot: its orange is near Adam's vermillion
     "adamax": (_C["orange"], "--"),
     "newton": (_C["black"], "--"),
     "bfgs": (_C["blue"], "--"),
