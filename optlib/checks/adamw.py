@@ -18,7 +18,7 @@ def _adamw_step(x, g, m, v, t, lr, b1, b2, eps, weight_decay):
     return out["x"], out["state"].m, out["state"].v
 
 
-def check_adamw_step(fn):
+def check_adamw_step(fn, reveal=True):
     """``fn(x, g, m, v, t, lr, b1, b2, eps, weight_decay)`` is AdamW's step ``t`` in PyTorch's
     form (``torch.optim.AdamW``): the moments of the raw gradient ``g``, and the decay
     ``lr * weight_decay * x`` of the point ``x`` before the step; it returns
@@ -28,7 +28,8 @@ def check_adamw_step(fn):
     ``t = 7`` with a learning rate far from 1 (so that a decay not multiplied by ``lr``, the
     paper's form, is caught), on a ``(2, 3)`` batch with one learning rate and one decay per
     row, and with a large learning rate and decay (so that decaying the point after Adam's step
-    instead of before, or adding the decay to the gradient, is caught).
+    instead of before, or adding the decay to the gradient, is caught). ``reveal=False`` leaves
+    the values out of the messages (see ``check_function``).
     """
     rng = np.random.default_rng(12)
 
@@ -45,4 +46,10 @@ def check_adamw_step(fn):
         case((2, 3), 3, np.array([[0.1], [0.001]]), np.array([[0.2], [2.0]]), 0.5, 0.9, 0.0),
         case((4,), 5, 0.5, 0.8, 0.9, 0.999, 1e-8),
     ]
-    check_function(fn, _adamw_step, cases, name="adamw_step")
+    labels = [
+        "the first step, t = 1, from zero moments",
+        "step t = 7 from random moments, lr = 0.01 and weight_decay = 0.5",
+        "a (2, 3) batch at t = 3, one learning rate and one decay per row, eps = 0",
+        "step t = 5 with a large lr = 0.5 and weight_decay = 0.8",
+    ]
+    check_function(fn, _adamw_step, cases, name="adamw_step", reveal=reveal, labels=labels)
