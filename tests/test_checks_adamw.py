@@ -16,6 +16,8 @@ def adamw_formula(x, g, m, v, t, lr, b1, b2, eps, weight_decay, *, form="torch")
     v = b2 * v + (1 - b2) * g * g
     m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
     step = lr * m_hat / (np.sqrt(v_hat) + eps)
+    if form == "eps-inside":  # eps inside the square root
+        step = lr * m_hat / np.sqrt(v_hat + eps)
     if form == "l2":
         return x - step, m, v
     if form == "paper":  # the decay not multiplied by the learning rate
@@ -43,11 +45,21 @@ def test_check_adamw_step_passes_on_the_formula(capsys):
         lambda *a: adamw_formula(*a, form="paper"),
         lambda *a: adamw_formula(*a, form="after"),
         lambda *a: adamw_formula(*a, form="no-correction"),
+        lambda *a: adamw_formula(*a, form="eps-inside"),
         lambda x, g, m, v, t, *h: adamw_formula(x, g, m, v, t - 1 if t > 1 else t, *h),  # t - 1
         lambda x, g, m, v, t, lr, b1, b2, eps, wd: adamw_formula(x, g, m, v, t, lr, b1, b2, eps, 0),
         lambda *a: adamw_formula(*a)[0],  # x alone, not the tuple
     ],
-    ids=["l2", "paper", "decay-after", "no-correction", "t-minus-1", "no-decay", "x-only"],
+    ids=[
+        "l2",
+        "paper",
+        "decay-after",
+        "no-correction",
+        "eps-inside",
+        "t-minus-1",
+        "no-decay",
+        "x-only",
+    ],
 )
 def test_check_adamw_step_fails_on_typical_mistakes(wrong):
     with pytest.raises(AssertionError, match=r"(?s)adamw_step\(.*returned"):
