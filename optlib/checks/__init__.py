@@ -51,6 +51,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_nadam_step(fn)``       ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new)`` after Nadam's step ``t`` in
                                the paper's form, constant momentum (chapter 10)
+``check_clip_grad_norm(fn)``   ``fn(g, max_norm)`` clips each row of ``g`` to norm
+                               ``max_norm`` as ``torch.nn.utils.clip_grad_norm_``
+                               does (chapter 14)
 =============================  =======================================================
 
 To add one: write ``check_<what>(fn)`` in this package's module for the chapter (``sgd``,
@@ -70,6 +73,7 @@ from optlib.checks.foundations import check_fd_grad
 from optlib.checks.nadam import check_nadam_step
 from optlib.checks.newton import check_bfgs_update, check_newton_step
 from optlib.checks.rmsprop import check_rmsprop_step, check_rprop_step
+from optlib.checks.schedules import check_clip_grad_norm
 from optlib.checks.sgd import check_gd_step
 
 __all__ = [
@@ -84,4 +88,5 @@ __all__ = [
     "check_adadelta_step",
     "check_adam_step",
     "check_nadam_step",
+    "check_clip_grad_norm",
 ]
