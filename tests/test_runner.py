@@ -353,3 +353,19 @@ def test_a_problem_with_its_own_sampler_is_used_as_it_is():
     for _ in range(5):
         x = x - 0.1 * (p.grad(x) + rng.normal(size=2))
     np.testing.assert_array_equal(tr.final, x)
+
+
+def test_a_batched_run_indexes_into_its_trajectories(stand_in):
+    p = problems.quadratic(kappa=10.0)
+    lr = np.array([[0.05], [0.3], [0.1]])  # the second diverges (L = 10)
+    tr = optlib.run(stand_in(lr), p, np.tile(p.x0, (3, 1)), 40)
+    for i in range(3):
+        one = optlib.run(stand_in(lr[i, 0]), p, p.x0, 40)
+        np.testing.assert_array_equal(tr[i].params, one.params)
+        np.testing.assert_array_equal(tr[i].losses, one.losses)
+        assert tr[i].diverged == one.diverged and tr[i].diverged_at == one.diverged_at
+    two = tr[[0, 2]]
+    assert two.params.shape == (41, 2, 2) and not two.diverged.any()
+    assert tr[1].diverged and tr[1].params.shape == (41, 2)
+    with pytest.raises(IndexError):
+        tr[0, 0]

@@ -40,6 +40,22 @@ class Trajectory:
         """The loss at the last finite iterate of each trajectory, shape ``batch``."""
         return _last_finite(self.losses, np.isfinite(self.losses))
 
+    def __getitem__(self, index):
+        """The trajectories at ``index`` of the batch (an int, a slice, an index array), as a
+        Trajectory of their own: ``run[3]`` is the fourth trajectory of a batched run."""
+        index = index if isinstance(index, tuple) else (index,)
+        if len(index) > self.diverged.ndim:
+            raise IndexError(f"a batch of shape {self.diverged.shape} has no index {index}")
+        pick = (slice(None), *index)
+        return Trajectory(
+            self.params[pick],
+            self.losses[pick],
+            None if self.grads is None else self.grads[pick],
+            self.diverged[index],
+            self.diverged_at[index],
+            self.loss_steps,
+        )
+
 
 def _last_finite(a, ok):
     """Row of ``a`` (along axis 0) at the last index where ``ok`` holds; the last row if none."""

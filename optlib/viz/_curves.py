@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import LogLocator, NullLocator
 
 from optlib.viz._common import _axes, _diverged_at, _label, _legend, _relabel, _styled
 from optlib.viz._drawing import Drawing
@@ -24,6 +25,16 @@ def _curve(run, problem, distance):
     if problem is not None and np.isfinite(problem.minimum):
         y = y - problem.minimum
     return t, y, _diverged_at(run, y)
+
+
+def _lean_log_axis(axis, lim):
+    """Over many decades, no minor ticks and at most about eight labelled decades: matplotlib
+    would lay out every minor tick of every decade, which makes a first draw slow (half a
+    second for 15 decades) and the axis unreadable."""
+    decades = np.log10(lim[1] / lim[0])
+    if decades > 6:
+        axis.set_minor_locator(NullLocator())
+        axis.set_major_locator(LogLocator(base=10, numticks=9))
 
 
 @_styled
@@ -67,6 +78,7 @@ def losses(
         ylim = (max(min(pos, default=top * 1e-12) / 2, top * 1e-14), top)
     steps = max(int(_curve(run, problem, distance)[0][-1]) for run in runs.values())
     ax.set(ylim=ylim, xlim=(0, max(steps, 1)))
+    _lean_log_axis(ax.yaxis, ylim)
 
     def update(runs=runs, problem=problem, **_):
         lo, hi = ax.get_ylim()
