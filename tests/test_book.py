@@ -99,10 +99,11 @@ NOTATION_RULES = [
         "a method's step x_t - x_{t-1} is s_t",
     ),
     (
-        r"\\alpha_t",
+        r"(?<!writes \$)\\alpha_t",
         ("chapters/04_newton", "chapters/10_nadam", "notation"),
         "alpha_t is the step length of a line search (chapter 4); the learning rate is eta_t "
-        "(chapter 10 quotes the Nadam paper's alpha_t)",
+        "(a page may quote a paper: 'the paper writes $\\alpha_t$ for ...'; chapter 10 uses "
+        "the Nadam paper's)",
     ),
 ]
 
@@ -140,6 +141,7 @@ def test_notation_scan_catches_the_clashes_it_names():
     page = [("chapters/09_adamax", r"the step $\Delta_t$ and $2/\lambda_{\max}$, $\alpha_t$")]
     assert len(notation_clashes(page)) == 3
     assert notation_clashes([("chapters/07_adadelta", r"$\Delta_t = \dots$")]) == []
+    assert notation_clashes([("chapters/11_amsgrad", r"The paper writes $\alpha_t$ for")]) == []
 
 
 def test_notation_defines_each_symbol_once_or_says_whose_it_is():
