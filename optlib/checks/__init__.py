@@ -78,6 +78,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_amsgrad_step(fn)``     ``fn(x, g, m, v, v_max, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new, v_max_new)`` after one step
                                of AMSGrad, Reddi et al.'s Algorithm 2 (chapter 11)
+``check_clip_grad_norm(fn)``   ``fn(g, max_norm)`` clips each row of ``g`` to norm
+                               ``max_norm`` as ``torch.nn.utils.clip_grad_norm_``
+                               does (chapter 14)
 =============================  =======================================================
 
 To add one: write ``check_<what>(fn, reveal=True)`` in this package's module for the chapter
@@ -104,6 +107,7 @@ from optlib.checks.momentum import check_momentum_step
 from optlib.checks.nadam import check_nadam_step
 from optlib.checks.newton import check_bfgs_update, check_newton_step
 from optlib.checks.rmsprop import check_rmsprop_step, check_rprop_step
+from optlib.checks.schedules import check_clip_grad_norm
 from optlib.checks.sgd import check_epoch_batches, check_gd_step
 
 __all__ = [
@@ -124,4 +128,5 @@ __all__ = [
     "check_nadam_step",
     "check_adamw_step",
     "check_amsgrad_step",
+    "check_clip_grad_norm",
 ]
