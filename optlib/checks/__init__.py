@@ -58,6 +58,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_nadam_step(fn)``       ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new)`` after Nadam's step ``t`` in
                                the paper's form, constant momentum (chapter 10)
+``check_lion_step(fn)``        ``fn(x, g, m, lr, b1, b2, wd)`` returns ``(x_new, m_new)``
+                               after one step of Lion from the momentum ``m``
+                               (chapter 16)
 =============================  =======================================================
 
 To add one: write ``check_<what>(fn)`` in this package's module for the chapter (``sgd``,
@@ -74,6 +77,7 @@ from optlib.checks._grading import check_function, check_value
 from optlib.checks.adadelta import check_adadelta_step
 from optlib.checks.adam import check_adam_step
 from optlib.checks.adamax import check_adamax_step
+from optlib.checks.beyond_adam import check_lion_step
 from optlib.checks.foundations import check_fd_grad
 from optlib.checks.momentum import check_momentum_step
 from optlib.checks.nadam import check_nadam_step
@@ -95,4 +99,5 @@ __all__ = [
     "check_adam_step",
     "check_adamax_step",
     "check_nadam_step",
+    "check_lion_step",
 ]
