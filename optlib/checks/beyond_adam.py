@@ -17,7 +17,7 @@ def _lion_step(x, g, m, lr, b1, b2, wd):
     return out["x"], out["state"].m
 
 
-def check_lion_step(fn):
+def check_lion_step(fn, reveal=True):
     """``fn(x, g, m, lr, b1, b2, wd)`` is one step of Lion (Chen et al., 2023): with
     ``c = b1 m + (1 - b1) g`` it returns ``(x - lr (sign(c) + wd x), b2 m + (1 - b2) g)``.
 
@@ -26,7 +26,8 @@ def check_lion_step(fn):
     state where ``c`` is exactly zero in one coordinate (``sign(0) = 0``: no move there), and
     with ``b1 = 0.5, b2 = 0.99`` (far apart, so that swapping them shows). A sign taken of the new
     momentum instead of ``c``, swapped betas, a decay not multiplied by ``lr``, a decay applied
-    to the updated ``x``, or the old momentum returned are caught.
+    to the updated ``x``, or the old momentum returned are caught. ``reveal=False`` leaves the
+    values out of the messages (see ``check_function``).
     """
     rng = np.random.default_rng(16)
 
@@ -43,4 +44,11 @@ def check_lion_step(fn):
         zero_c,
         case((6,), 0.05, 0.5, 0.99, 0.1),
     ]
-    check_function(fn, _lion_step, cases, name="lion_step")
+    labels = [
+        "a fresh state, m = 0",
+        "a random momentum, the default betas",
+        "a (2, 3) batch, one learning rate per row, weight decay 0.5",
+        "c = 0 in one coordinate",
+        "b1 = 0.5, b2 = 0.99, weight decay 0.1",
+    ]
+    check_function(fn, _lion_step, cases, name="lion_step", reveal=reveal, labels=labels)
