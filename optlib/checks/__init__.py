@@ -81,6 +81,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_clip_grad_norm(fn)``   ``fn(g, max_norm)`` clips each row of ``g`` to norm
                                ``max_norm`` as ``torch.nn.utils.clip_grad_norm_``
                                does (chapter 14)
+``check_lion_step(fn)``        ``fn(x, g, m, lr, b1, b2, wd)`` returns ``(x_new, m_new)``
+                               after one step of Lion from the momentum ``m``
+                               (chapter 16)
 =============================  =======================================================
 
 To add one: write ``check_<what>(fn, reveal=True)`` in this package's module for the chapter
@@ -102,6 +105,7 @@ from optlib.checks.adam import check_adam_step
 from optlib.checks.adamax import check_adamax_step
 from optlib.checks.adamw import check_adamw_step
 from optlib.checks.amsgrad import check_amsgrad_step
+from optlib.checks.beyond_adam import check_lion_step
 from optlib.checks.foundations import check_fd_grad
 from optlib.checks.momentum import check_momentum_step
 from optlib.checks.nadam import check_nadam_step
@@ -127,6 +131,7 @@ __all__ = [
     "check_adamax_step",
     "check_nadam_step",
     "check_adamw_step",
+    "check_lion_step",
     "check_amsgrad_step",
     "check_clip_grad_norm",
 ]
