@@ -160,3 +160,17 @@ def test_bibliography_keys_are_unique():
     """Two entries with one key (two papers by a Zhang in 2019) would silently cite the wrong one."""
     keys = re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "references.bib").read_text(), re.M)
     assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
+
+
+def test_bibliography_parses_entry_by_entry():
+    """Every entry is closed: a merge that cuts an entry's last lines makes the strict build fail
+    with a bare 'syntax error'; this names the entry."""
+    from pybtex.database import parse_string
+
+    text = (ROOT / "references.bib").read_text()
+    entries = re.split(r"\n(?=@)", text)
+    for entry in entries:
+        if entry.strip().startswith("@"):
+            key = re.match(r"\s*@\w+\{([^,\s]+),", entry)[1]
+            assert entry.count("{") == entry.count("}"), f"entry {key} is not closed"
+    assert len(parse_string(text, "bibtex").entries) == len(bib_keys())
