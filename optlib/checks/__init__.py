@@ -37,7 +37,11 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_fd_grad(fn)``          ``fn(f, x, h=1e-5)`` returns the central-difference
                                gradient of ``f`` at ``x`` (chapter 1)
 ``check_gd_step(fn)``          ``fn(x, g, lr)`` returns the gradient-descent step
-                               ``x - lr g`` (chapter 2)
+                               ``x - lr g`` and leaves ``x`` unchanged (the example
+                               of ``instructors.md``; ``tests/data/exercises.ipynb``)
+``check_epoch_batches(fn)``    ``fn(n, B, rng)`` returns one epoch of random
+                               reshuffling: a permutation of ``range(n)`` drawn from
+                               ``rng``, cut into batches of ``B`` (chapter 2)
 ``check_momentum_step(fn)``    ``fn(x, g, buf, t, lr, beta, tau=0.0,
                                nesterov=False)`` returns ``(x_new, buf_new)`` after
                                step ``t`` of SGD with momentum, as
@@ -96,13 +100,14 @@ from optlib.checks.nadam import check_nadam_step
 from optlib.checks.newton import check_bfgs_update, check_newton_step
 from optlib.checks.parallel import check_easgd_step
 from optlib.checks.rmsprop import check_rmsprop_step, check_rprop_step
-from optlib.checks.sgd import check_gd_step
+from optlib.checks.sgd import check_epoch_batches, check_gd_step
 
 __all__ = [
     "check_value",
     "check_function",
     "check_fd_grad",
     "check_gd_step",
+    "check_epoch_batches",
     "check_momentum_step",
     "check_newton_step",
     "check_bfgs_update",
