@@ -39,7 +39,15 @@ def test_check_easgd_step_passes_the_formula(capsys):
         lambda *a: easgd_formula(*a, lr_on_pull=True),
         lambda *a: easgd_formula(*a)[0],
     ],
-    ids=["center-from-new", "mean", "no-pull", "reversed", "center-still", "lr-on-pull", "workers-only"],
+    ids=[
+        "center-from-new",
+        "mean",
+        "no-pull",
+        "reversed",
+        "center-still",
+        "lr-on-pull",
+        "workers-only",
+    ],
 )
 def test_check_easgd_step_fails_typical_wrong_answers(wrong):
     with pytest.raises(AssertionError, match=r"(?s)easgd_step\(.*returned"):

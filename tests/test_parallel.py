@@ -209,4 +209,3 @@ def test_the_comparison_can_fail(ranks):
     for idx in batches():
         x, state = opt.step(x, p.batch_grad(x, shard(idx, 0)), state)
     assert np.abs(ranks[0]["momentum_all_reduce"][-1] - x).max() > 1e-4
-
