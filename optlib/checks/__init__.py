@@ -75,6 +75,12 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_easgd_step(fn)``       ``fn(workers, center, grads, lr, alpha)`` returns
                                ``(workers_new, center_new)`` after one synchronous
                                step of elastic averaging SGD (chapter 15)
+``check_adamw_step(fn)``       ``fn(x, g, m, v, t, lr, b1, b2, eps, weight_decay)``
+                               returns ``(x_new, m_new, v_new)`` after AdamW's step
+                               ``t`` in PyTorch's form (chapter 12)
+``check_amsgrad_step(fn)``     ``fn(x, g, m, v, v_max, lr, b1, b2, eps)`` returns
+                               ``(x_new, m_new, v_new, v_max_new)`` after one step
+                               of AMSGrad, Reddi et al.'s Algorithm 2 (chapter 11)
 =============================  =======================================================
 
 To add one: write ``check_<what>(fn, reveal=True)`` in this package's module for the chapter
@@ -94,6 +100,8 @@ from optlib.checks.adadelta import check_adadelta_step
 from optlib.checks.adagrad import check_adagrad_step
 from optlib.checks.adam import check_adam_step
 from optlib.checks.adamax import check_adamax_step
+from optlib.checks.adamw import check_adamw_step
+from optlib.checks.amsgrad import check_amsgrad_step
 from optlib.checks.foundations import check_fd_grad
 from optlib.checks.momentum import check_momentum_step
 from optlib.checks.nadam import check_nadam_step
@@ -119,4 +127,6 @@ __all__ = [
     "check_adamax_step",
     "check_nadam_step",
     "check_easgd_step",
+    "check_adamw_step",
+    "check_amsgrad_step",
 ]
