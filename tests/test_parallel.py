@@ -209,3 +209,15 @@ def test_the_comparison_can_fail(ranks):
     for idx in batches():
         x, state = opt.step(x, p.batch_grad(x, shard(idx, 0)), state)
     assert np.abs(ranks[0]["momentum_all_reduce"][-1] - x).max() > 1e-4
+
+
+def test_distributed_sampler_pads_so_every_rank_gets_the_same_number():
+    # chapter 15: "DistributedSampler gives every worker the same number of examples, repeating
+    # a few to pad": 5 examples on 2 ranks become 3 + 3, example 0 twice
+    torch_data = pytest.importorskip("torch.utils.data.distributed")
+    shards = [
+        list(torch_data.DistributedSampler(range(5), num_replicas=2, rank=r, shuffle=False))
+        for r in (0, 1)
+    ]
+    assert [len(s) for s in shards] == [3, 3]
+    assert sorted(shards[0] + shards[1]) == [0, 0, 1, 2, 3, 4]
