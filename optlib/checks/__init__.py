@@ -72,6 +72,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_nadam_step(fn)``       ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new)`` after Nadam's step ``t`` in
                                the paper's form, constant momentum (chapter 10)
+``check_easgd_step(fn)``       ``fn(workers, center, grads, lr, alpha)`` returns
+                               ``(workers_new, center_new)`` after one synchronous
+                               step of elastic averaging SGD (chapter 15)
 ``check_adamw_step(fn)``       ``fn(x, g, m, v, t, lr, b1, b2, eps, weight_decay)``
                                returns ``(x_new, m_new, v_new)`` after AdamW's step
                                ``t`` in PyTorch's form (chapter 12)
@@ -110,6 +113,7 @@ from optlib.checks.foundations import check_fd_grad
 from optlib.checks.momentum import check_momentum_step
 from optlib.checks.nadam import check_nadam_step
 from optlib.checks.newton import check_bfgs_update, check_newton_step
+from optlib.checks.parallel import check_easgd_step
 from optlib.checks.rmsprop import check_rmsprop_step, check_rprop_step
 from optlib.checks.schedules import check_clip_grad_norm
 from optlib.checks.sgd import check_epoch_batches, check_gd_step
@@ -130,6 +134,7 @@ __all__ = [
     "check_adam_step",
     "check_adamax_step",
     "check_nadam_step",
+    "check_easgd_step",
     "check_adamw_step",
     "check_lion_step",
     "check_amsgrad_step",
