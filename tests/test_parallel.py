@@ -126,9 +126,9 @@ def _rank_main(rank, port, out_dir):
 
 def _train_data():
     """The training digits (inputs, labels) in the order ``optlib.problems.mlp`` indexes them."""
-    from optlib.problems.mlp import _splits
+    from optlib.problems import digit_splits
 
-    a, _, labels, _ = _splits()["train"]
+    a, _, labels, _ = digit_splits()["train"]
     return np.array(a), np.array(labels)
 
 
