@@ -145,7 +145,7 @@ NOTATION_RULES = [
     ),
     (
         r"\\epsilon(?!\w)",
-        ("chapters/14_schedules",),  # until the fix of its cell 35 (consistency audit C1) lands
+        (),
         "the small constant is \\varepsilon (notation.md)",
     ),
     (
