@@ -6,6 +6,7 @@ the chapters derive. (That every chapter's check cells fail on the blank exercis
 the solution is tested in ``test_student_edition.py``.)
 """
 
+import sys
 from collections import namedtuple
 
 import numpy as np
@@ -180,3 +181,131 @@ def test_the_named_checks_agree_with_the_formulas_on_their_own_cases():
     args = (*rng.normal(size=(3, 2)), rng.random(2), 7, 0.01, 0.8, 0.99, 1e-6)
     for got, want in zip(checks.adam._adam_step(*args), adam_formula(*args), strict=True):
         np.testing.assert_allclose(got, want)
+
+
+# --- reveal=False: the course kit's self-check names the case, never a value -----------------
+
+
+def named_checks():
+    from optlib import checks
+
+    return [n for n in checks.__all__ if n not in ("check_value", "check_function")]
+
+
+def test_every_named_check_takes_reveal():
+    import inspect
+
+    from optlib import checks
+
+    for name in named_checks():
+        assert inspect.signature(getattr(checks, name)).parameters["reveal"].default is True, name
+
+
+def test_check_function_with_reveal_false_names_the_case_in_words():
+    def add(a, b):
+        return a + b
+
+    def almost(a, b):
+        return a + b if a < 2 else a - b
+
+    labels = ["small numbers", "a larger second number", "never reached"]
+    cases = [(1, 1), (2, 5), (3, 1)]
+    with pytest.raises(AssertionError) as err:
+        check_function(almost, add, cases, name="add", reveal=False, labels=labels)
+    msg = str(err.value)
+    assert msg == "add is wrong on test case 2 of 3 (a larger second number): result differs."
+    with pytest.raises(AssertionError, match=r"^add is wrong on test case 2 of 3: result differs"):
+        check_function(almost, add, cases, name="add", reveal=False)  # no labels: the number
+    with pytest.raises(AssertionError, match=r"^add, on test case 1 of 3, raised ZeroDivision"):
+        check_function(lambda a, b: a / 0, add, cases, name="add", reveal=False)
+    with pytest.raises(ValueError, match="2 labels for 3 cases"):
+        check_function(add, add, cases, labels=labels[:2])
+    check_function(add, add, cases, reveal=False, labels=labels)  # right: no error
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Run a named check on the answer ``make(reference)``, made from the check's own
+    reference (a check may build its cases afresh at each call), and record the reference,
+    cases, labels and name it hands to check_function."""
+    from optlib import checks
+
+    seen = {}
+
+    def run(check_name, make, **kwargs):
+        module = sys.modules[getattr(checks, check_name).__module__]
+        real = checks._grading.check_function
+
+        def recording(fn, reference, cases, **kw):
+            seen.update(reference=reference, cases=list(cases), labels=kw.get("labels"))
+            seen.update(name=kw.get("name"), answer=make(reference))
+            return real(seen["answer"], reference, seen["cases"], **kw)
+
+        def answer(*args, **kwargs):  # what the check calls after check_function, if anything
+            return seen["answer"](*args, **kwargs)
+
+        monkeypatch.setattr(module, "check_function", recording)
+        getattr(checks, check_name)(answer, **kwargs)
+
+    run.seen = seen
+    return run
+
+
+def wrong_on(reference, case, part=None):
+    """A wrong answer: the reference, except on test case ``case`` (1-based), where the
+    result (or its item ``part``) is scaled by 1.01."""
+    calls = []
+
+    def answer(*args, **kwargs):
+        calls.append(1)
+        out = reference(*args, **kwargs)
+        if len(calls) != case:
+            return out
+        if part is None:
+            return np.asarray(out) * 1.01
+        return tuple(v * 1.01 if i == part else v for i, v in enumerate(out))
+
+    return answer
+
+
+def table_checks():
+    """The named checks that compare with a reference through check_function (the others,
+    such as check_epoch_batches, test properties and have their own tests of reveal=False)."""
+    import inspect
+
+    from optlib import checks
+
+    return [n for n in named_checks() if "check_function(" in inspect.getsource(getattr(checks, n))]
+
+
+@pytest.mark.parametrize("check_name", table_checks())
+def test_named_checks_with_reveal_false_hide_every_value(check_name, spy, capsys):
+    spy(check_name, lambda ref: ref, reveal=False)  # the right answer passes
+    assert capsys.readouterr().out.startswith("Correct")
+    cases, labels, name = spy.seen["cases"], spy.seen["labels"], spy.seen["name"]
+    assert labels is not None and len(labels) == len(cases), "give every case a label"
+    assert len(set(labels)) == len(labels)
+    multi = isinstance(spy.seen["reference"](*cases[0]), tuple)
+    for k in range(1, len(cases) + 1):
+        part = (k - 1) % 2 if multi else None
+        where = "result" if part is None else f"result[{part}]"
+        with pytest.raises(AssertionError) as err:
+            spy(check_name, lambda ref: wrong_on(ref, k, part), reveal=False)  # noqa: B023
+        expected = f"{name} is wrong on test case {k} of {len(cases)} ({labels[k - 1]}): "
+        assert str(err.value) == expected + f"{where} differs."
+        # the full message of the same answer shows the values
+        with pytest.raises(AssertionError, match=r"(?s)returned .*, expected "):
+            spy(check_name, lambda ref: wrong_on(ref, k, part))  # noqa: B023
+    with pytest.raises(AssertionError, match="not written yet"):
+        spy(check_name, lambda ref: blank, reveal=False)
+
+
+def blank(*args, **kwargs):
+    raise NotImplementedError
+
+
+def test_check_value_takes_reveal_and_never_shows_the_expected_value():
+    with pytest.raises(AssertionError, match="lr_star = 0.5 is not right") as err:
+        check_value(0.5, 0.25, name="lr_star", reveal=False)
+    assert "0.25" not in str(err.value)
+    check_value(0.25, 0.25, reveal=False)

@@ -9,14 +9,17 @@ grading helpers themselves (``optlib.checks``) are tested in ``test_checks.py``.
 
 import contextlib
 import io
+import re
 import subprocess
 import sys
 import warnings
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import matplotlib
 import nbformat
 import pytest
+import yaml
 from IPython.core.inputtransformer2 import TransformerManager
 
 matplotlib.use("Agg")
@@ -26,6 +29,7 @@ TOOL = ROOT / "tools" / "student_edition.py"
 FIXTURE = Path(__file__).parent / "data" / "exercises.ipynb"
 NOTEBOOKS = [FIXTURE, *sorted((ROOT / "chapters").glob("*.ipynb"))]
 IDS = [p.name if p.parent.name == "chapters" else f"fixture-{p.name}" for p in NOTEBOOKS]
+HUB = "https://hub.example.edu"
 
 
 def tags(cell):
@@ -42,6 +46,7 @@ def edition(tmp_path_factory):
     out = tmp_path_factory.mktemp("student")
     before = {path: path.read_bytes() for path in NOTEBOOKS}
     cmd = [sys.executable, str(TOOL), *map(str, NOTEBOOKS), "--out", str(out), "--links"]
+    cmd += ["--hub", HUB]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out, proc.stdout, before
@@ -128,6 +133,41 @@ def test_the_tool_prints_launch_links_from_the_config(edition):
         "https://mybinder.org/v2/gh/optbook/optimizers-textbook/main?urlpath=lab%2Ftree%2F" in out
     )
     assert "https://colab.research.google.com/github/optbook/optimizers-textbook/blob/main/" in out
+
+
+def test_the_tool_prints_nbgitpuller_links_for_a_hub(edition):
+    # as nbgitpuller's link generator writes them: the repository, then the notebook opened in
+    # JupyterLab inside the folder git clones into, then the branch
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    links = re.findall(r"^  JupyterHub: (\S+)$", edition[1], re.M)
+    assert len(links) == len(NOTEBOOKS)
+    written = re.findall(r"^wrote (\S+)$", edition[1], re.M)
+    for link, target in zip(links, written, strict=True):
+        parts = urlsplit(link)
+        assert f"{parts.scheme}://{parts.netloc}" == HUB
+        assert parts.path == "/hub/user-redirect/git-pull"
+        query = parse_qs(parts.query)
+        assert list(query) == ["repo", "urlpath", "branch"]
+        folder = repo["url"].rstrip("/").split("/")[-1]
+        assert query["repo"] == [repo["url"]] and query["branch"] == [repo["branch"]]
+        assert query["urlpath"] == [f"lab/tree/{folder}/{Path(target).as_posix()}"]
+
+
+def test_the_hub_link_format():
+    sys.path.insert(0, str(TOOL.parent))
+    from student_edition import hub_link
+
+    link = hub_link(
+        "assignments/02_sgd.ipynb", "https://github.com/me/my-book.git", "fall", "https://h.edu/"
+    )
+    assert link == (
+        "https://h.edu/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fme%2F"
+        "my-book.git&urlpath=lab%2Ftree%2Fmy-book%2Fassignments%2F02_sgd.ipynb&branch=fall"
+    )
+    # a hub served under a path keeps it
+    assert hub_link(
+        "a.ipynb", "https://github.com/me/b", "main", "https://u.edu/jupyter"
+    ).startswith("https://u.edu/jupyter/hub/user-redirect/git-pull?repo=")
 
 
 def test_the_tool_leaves_its_input_unchanged(edition):

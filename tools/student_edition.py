@@ -3,6 +3,7 @@
     python tools/student_edition.py                         # every chapter, into student/
     python tools/student_edition.py chapters/02_sgd.ipynb --out hw3/
     python tools/student_edition.py --links                 # also print Binder and Colab links
+    python tools/student_edition.py --hub https://hub.example.edu   # and nbgitpuller links
 
 Every cell tagged ``solution`` is removed (nbconvert's ``TagRemovePreprocessor``) and every
 output is cleared (``ClearOutputPreprocessor``). Exercise prompts, the ``exercise`` stub cells
@@ -11,13 +12,16 @@ and the ``check`` cells stay, so a student fills in a stub and runs its check.
 ``--links`` prints, for each notebook written, the Binder and Colab links that open it from
 the repository named by ``repository.url`` and ``repository.branch`` in ``_config.yml``; they
 work once the written notebooks are committed and pushed there (see instructors.md).
+``--hub URL`` adds, for a JupyterHub at ``URL`` that has nbgitpuller installed, the link that
+clones the repository into the student's home on the hub (or updates the clone, keeping the
+student's changes) and opens the notebook in JupyterLab.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import nbformat
 import yaml
@@ -64,6 +68,21 @@ def launch_links(notebook, repo_url, branch):
     return binder, colab
 
 
+def hub_link(notebook, repo_url, branch, hub):
+    """The nbgitpuller link that opens ``notebook`` (a path relative to the repository root)
+    on the JupyterHub at ``hub``, in JupyterLab, after cloning or updating the repository.
+
+    As nbgitpuller's link generator writes it: ``<hub>/hub/user-redirect/git-pull`` with the
+    query ``repo``, ``urlpath`` and ``branch``, where ``urlpath`` opens the notebook inside
+    the folder that git clones into (the repository's name).
+    """
+    repo_url = repo_url.rstrip("/")
+    folder = repo_url.split("/")[-1].removesuffix(".git")
+    urlpath = f"lab/tree/{folder}/{Path(notebook).as_posix()}"
+    query = urlencode({"repo": repo_url, "urlpath": urlpath, "branch": branch})
+    return f"{hub.rstrip('/')}/hub/user-redirect/git-pull?{query}"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -73,6 +92,9 @@ def main(argv=None):
     parser.add_argument(
         "--links", action="store_true", help="print Binder and Colab links of each notebook"
     )
+    parser.add_argument(
+        "--hub", help="also print nbgitpuller links for the JupyterHub at this address"
+    )
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
     if not paths:
@@ -81,13 +103,16 @@ def main(argv=None):
     repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
     for target in written:
         print(f"wrote {target}")
-        if args.links:
+        if args.links or args.hub:
             try:
                 relative = target.resolve().relative_to(ROOT)
             except ValueError:
                 relative = target  # outside this clone: the path you will commit it under
             binder, colab = launch_links(relative, repo["url"], repo.get("branch", "main"))
             print(f"  Binder: {binder}\n  Colab:  {colab}")
+            if args.hub:
+                link = hub_link(relative, repo["url"], repo.get("branch", "main"), args.hub)
+                print(f"  JupyterHub: {link}")
 
 
 if __name__ == "__main__":

@@ -15,14 +15,21 @@ Every check behaves the same way, so students learn it once:
   message does not give the answer away);
 - when the answer is right it prints one line that starts with ``Correct``.
 
+Every check takes ``reveal=True``. With ``reveal=False`` the message of a wrong answer names
+the failing case in words (``adam_step is wrong on test case 2 of 4 (step t = 7 from random
+moments): result[0] differs.``) but shows neither the arguments, nor the value returned, nor
+the value expected: the course kit (``tools/course_kit.py``) gives students that self-check
+and keeps the full call for its hidden tests.
+
 Generic helpers (use them directly, or build a named check on them):
 
-- ``check_value(answer, expected, tol=1e-8, name="answer")``: one number, array, tuple,
-  string or bool.
-- ``check_function(fn, reference, cases, name=None, tol=1e-8)``: call ``fn`` and ``reference``
-  on each case (a tuple of positional arguments or a dict of keyword arguments; each call
-  gets its own deep copy) and compare the results; tuples, lists, NamedTuples and dicts are
-  compared element by element.
+- ``check_value(answer, expected, tol=1e-8, name="answer", reveal=True)``: one number,
+  array, tuple, string or bool (its message never shows ``expected``).
+- ``check_function(fn, reference, cases, name=None, tol=1e-8, reveal=True, labels=None)``:
+  call ``fn`` and ``reference`` on each case (a tuple of positional arguments or a dict of
+  keyword arguments; each call gets its own deep copy) and compare the results; tuples,
+  lists, NamedTuples and dicts are compared element by element. ``labels`` describe the
+  cases in words for the messages of ``reveal=False``.
 
 Named checks (one per exercise; the reference lives here, not in the student's notebook):
 
@@ -30,7 +37,11 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_fd_grad(fn)``          ``fn(f, x, h=1e-5)`` returns the central-difference
                                gradient of ``f`` at ``x`` (chapter 1)
 ``check_gd_step(fn)``          ``fn(x, g, lr)`` returns the gradient-descent step
-                               ``x - lr g`` (chapter 2)
+                               ``x - lr g`` and leaves ``x`` unchanged (the example
+                               of ``instructors.md``; ``tests/data/exercises.ipynb``)
+``check_epoch_batches(fn)``    ``fn(n, B, rng)`` returns one epoch of random
+                               reshuffling: a permutation of ``range(n)`` drawn from
+                               ``rng``, cut into batches of ``B`` (chapter 2)
 ``check_momentum_step(fn)``    ``fn(x, g, buf, t, lr, beta, tau=0.0,
                                nesterov=False)`` returns ``(x_new, buf_new)`` after
                                step ``t`` of SGD with momentum, as
@@ -66,12 +77,14 @@ Named checks (one per exercise; the reference lives here, not in the student's n
                                with replacement (chapter 13)
 =============================  =======================================================
 
-To add one: write ``check_<what>(fn)`` in this package's module for the chapter (``sgd``,
-``newton``, ``adam``, ...; a new chapter gets a new module) as a call of ``check_function`` whose reference
-is computed by optlib or by a formula the chapter derives, with a few seeded cases that cover
-the shapes the exercise allows (a scalar learning rate, a batch of points, ...), list it in
-the table above, and call it from the chapter's ``check`` cell. The arguments of a check cell
-are visible to the student, so never pass the answer itself there.
+To add one: write ``check_<what>(fn, reveal=True)`` in this package's module for the chapter
+(``sgd``, ``newton``, ``adam``, ...; a new chapter gets a new module) as a call of
+``check_function`` whose reference is computed by optlib or by a formula the chapter derives,
+with a few seeded cases that cover the shapes the exercise allows (a scalar learning rate, a
+batch of points, ...) and one label in words per case, passing ``reveal`` and ``labels`` on
+to ``check_function``; list it in the table above, and call it from the chapter's ``check``
+cell. The arguments of a check cell are visible to the student, so never pass the answer
+itself there.
 """
 
 from __future__ import annotations
@@ -87,13 +100,14 @@ from optlib.checks.momentum import check_momentum_step
 from optlib.checks.nadam import check_nadam_step
 from optlib.checks.newton import check_bfgs_update, check_newton_step
 from optlib.checks.rmsprop import check_rmsprop_step, check_rprop_step
-from optlib.checks.sgd import check_gd_step
+from optlib.checks.sgd import check_epoch_batches, check_gd_step
 
 __all__ = [
     "check_value",
     "check_function",
     "check_fd_grad",
     "check_gd_step",
+    "check_epoch_batches",
     "check_momentum_step",
     "check_newton_step",
     "check_bfgs_update",

@@ -65,10 +65,11 @@ def _mismatch(got, want, tol, where="result", detail=True):
     return None
 
 
-def check_value(answer, expected, tol=1e-8, name="answer"):
+def check_value(answer, expected, tol=1e-8, name="answer", reveal=True):
     """Check one value against ``expected`` (relative and absolute tolerance ``tol``).
 
-    The message of a wrong answer does not show ``expected``.
+    The message of a wrong answer never shows ``expected``; ``reveal`` is accepted so that
+    every check takes it (a course kit's self-check passes ``reveal=False`` to all of them).
     """
     if answer is ... or answer is None:
         raise AssertionError(f"{name} has no value yet: replace the `...` with your answer.")
@@ -83,21 +84,32 @@ def _call(name, args, kwargs):
     return f"{name}({', '.join(shown)})"
 
 
-def check_function(fn, reference, cases, name=None, tol=1e-8):
+def check_function(fn, reference, cases, name=None, tol=1e-8, reveal=True, labels=None):
     """Check ``fn`` against ``reference`` on every case; stop at the first one that fails.
 
     ``cases`` is a list; each case is a tuple of positional arguments or a dict of keyword
-    arguments. ``name`` (default ``fn.__name__``) is used in the messages.
+    arguments. ``name`` (default ``fn.__name__``) is used in the messages. ``labels`` (one
+    per case) describe the cases in words.
+
+    With ``reveal=True`` the message of a failing case shows the call, the value returned and
+    the value expected. With ``reveal=False`` (a self-check that must not give the answer
+    away) it names the case in words (its label, or its number) and which part of the result
+    is wrong, but shows neither the arguments, nor the value returned, nor the one expected.
     """
     cases = list(cases)
     if not cases:
         raise ValueError("check_function needs at least one case")
+    if labels is not None and len(labels) != len(cases):
+        raise ValueError(f"check_function got {len(labels)} labels for {len(cases)} cases")
     name = name or getattr(fn, "__name__", "your function")
     if not callable(fn):
         raise AssertionError(f"{name} should be a function, got {type(fn).__name__}.")
-    for case in cases:
+    for k, case in enumerate(cases):
         args, kwargs = ((), case) if isinstance(case, dict) else (tuple(case), {})
-        call = _call(name, args, kwargs)
+        if reveal:
+            call = _call(name, args, kwargs)
+        else:  # the case in words: no argument, no value
+            call = f"test case {k + 1} of {len(cases)}" + (f" ({labels[k]})" if labels else "")
         want = reference(*copy.deepcopy(args), **copy.deepcopy(kwargs))
         try:
             got = fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
@@ -106,8 +118,11 @@ def check_function(fn, reference, cases, name=None, tol=1e-8):
                 f"{name} is not written yet: replace `raise NotImplementedError` with your code."
             ) from None
         except Exception as err:
-            raise AssertionError(f"{call} raised {type(err).__name__}: {err}") from err
-        why = _mismatch(got, want, tol)
-        if why:
+            where = call if reveal else f"{name}, on {call},"
+            raise AssertionError(f"{where} raised {type(err).__name__}: {err}") from err
+        why = _mismatch(got, want, tol, detail=reveal)
+        if why and reveal:
             raise AssertionError(f"{call} returned {_show(got)}, expected {_show(want)}: {why}.")
+        if why:
+            raise AssertionError(f"{name} is wrong on {call}: {why}.")
     print(f"Correct: {name} agrees with the reference on all {len(cases)} test cases.")

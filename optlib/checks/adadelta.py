@@ -18,7 +18,7 @@ def _adadelta_step(x, g, v, u, lr, rho, eps):
     return out["x"], out["state"].square_avg, out["state"].acc_delta
 
 
-def check_adadelta_step(fn):
+def check_adadelta_step(fn, reveal=True):
     r"""``fn(x, g, v, u, lr, rho, eps)`` is one step of Adadelta (Zeiler's Algorithm 1 with
     PyTorch's learning rate ``lr``) from the point ``x``, the gradient ``g`` and the running
     averages ``v`` (of :math:`g^2`) and ``u`` (of the squared updates) left by the previous
@@ -28,7 +28,8 @@ def check_adadelta_step(fn):
     step comes from ``eps``, so ``eps`` outside the square roots gives a first step about
     ``1 / sqrt(eps)`` = 1000 times too short), on random averages with ``rho = 0.95``, on a ``(2, 3)`` batch with one learning rate
     per row (``u`` must accumulate the update before ``lr`` scales it) and with a large
-    ``eps = 0.1``.
+    ``eps = 0.1``. ``reveal=False`` leaves the values out of the messages (see
+    ``check_function``).
     """
     rng = np.random.default_rng(7)
 
@@ -45,4 +46,10 @@ def check_adadelta_step(fn):
         case((2, 3), False, np.array([[1.0], [0.1]]), 0.9, 1e-4),
         case((4,), False, 0.5, 0.8, 0.1),
     ]
-    check_function(fn, _adadelta_step, cases, name="adadelta_step")
+    labels = [
+        "the first step, from zero averages",
+        "random averages with rho = 0.95",
+        "a (2, 3) batch, one learning rate per row",
+        "a large eps = 0.1",
+    ]
+    check_function(fn, _adadelta_step, cases, name="adadelta_step", reveal=reveal, labels=labels)

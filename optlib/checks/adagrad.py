@@ -18,7 +18,7 @@ def _adagrad_step(x, g, G, t, lr, lr_decay, eps):
     return out["x"], out["state"].G
 
 
-def check_adagrad_step(fn):
+def check_adagrad_step(fn, reveal=True):
     r"""``fn(x, g, G, t, lr, lr_decay, eps)`` is Adagrad's step ``t`` (as ``torch.optim.Adagrad``)
     from the point ``x``, the gradient ``g`` and the accumulator ``G`` of step ``t - 1``; it
     returns ``(x_new, G_new)``:
@@ -33,7 +33,8 @@ def check_adagrad_step(fn):
     with one learning rate per row and ``eps = 0``, and with a large ``eps = 0.5`` (so that
     ``eps`` inside the square root, or the accumulator of step ``t - 1`` in the denominator, is
     caught). Finally the inputs must come back unchanged: a step that updates ``x`` or ``G`` in
-    place (``G += g * g``) fails, since every step of optlib is pure.
+    place (``G += g * g``) fails, since every step of optlib is pure. ``reveal=False`` leaves
+    the values out of the messages (see ``check_function``).
     """
     rng = np.random.default_rng(5)
 
@@ -50,7 +51,13 @@ def check_adagrad_step(fn):
         case((2, 3), 3, np.array([[0.1], [0.01]]), 0.0, 0.0),
         case((4,), 2, 1.0, 0.0, 0.5),
     ]
-    check_function(fn, _adagrad_step, cases, name="adagrad_step")
+    labels = [
+        "the first step, t = 1, one coordinate without gradient",
+        "step t = 5 with lr_decay = 0.5",
+        "a (2, 3) batch at t = 3, one learning rate per row, eps = 0",
+        "step t = 2 with a large eps = 0.5",
+    ]
+    check_function(fn, _adagrad_step, cases, name="adagrad_step", reveal=reveal, labels=labels)
     x, g, G, *rest = case((3,), 2, 0.1, 0.0, 1e-10)
     before = [a.copy() for a in (x, g, G)]
     fn(x, g, G, *rest)

@@ -18,7 +18,7 @@ def _adam_step(x, g, m, v, t, lr, b1, b2, eps):
     return out["x"], out["state"].m, out["state"].v
 
 
-def check_adam_step(fn):
+def check_adam_step(fn, reveal=True):
     """``fn(x, g, m, v, t, lr, b1, b2, eps)`` is Adam's step ``t`` (Algorithm 1 of Kingma and
     Ba, as ``torch.optim.Adam``) from the point ``x``, the gradient ``g`` and the moments
     ``m``, ``v`` of step ``t - 1``; it returns ``(x_new, m_new, v_new)``.
@@ -26,7 +26,8 @@ def check_adam_step(fn):
     Graded against ``optlib.Adam`` on a fresh state (zero moments) at ``t = 1``, on random
     moments (``v >= 0``) at ``t = 7``, on a ``(2, 3)`` batch with one learning rate per row
     and ``eps = 0``, and with a large ``eps = 0.1`` (so that ``eps`` inside the square root, or
-    added to ``v`` before the correction, is caught).
+    added to ``v`` before the correction, is caught). ``reveal=False`` leaves the values out
+    of the messages (see ``check_function``).
     """
     rng = np.random.default_rng(8)
 
@@ -43,4 +44,10 @@ def check_adam_step(fn):
         case((2, 3), 3, np.array([[0.1], [0.001]]), 0.5, 0.9, 0.0),
         case((4,), 5, 0.1, 0.9, 0.999, 0.1),
     ]
-    check_function(fn, _adam_step, cases, name="adam_step")
+    labels = [
+        "the first step, t = 1, from zero moments",
+        "step t = 7 from random moments",
+        "a (2, 3) batch at t = 3, one learning rate per row, eps = 0",
+        "step t = 5 with a large eps = 0.1",
+    ]
+    check_function(fn, _adam_step, cases, name="adam_step", reveal=reveal, labels=labels)

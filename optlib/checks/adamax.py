@@ -18,7 +18,7 @@ def _adamax_step(x, g, m, u, t, lr, b1, b2, eps):
     return out["x"], out["state"].m, out["state"].u
 
 
-def check_adamax_step(fn):
+def check_adamax_step(fn, reveal=True):
     """``fn(x, g, m, u, t, lr, b1, b2, eps)`` is AdaMax's step ``t`` in PyTorch's form
     (``u_t = max(b2 u_{t-1}, |g_t| + eps)``, then ``x_t = x_{t-1} - lr m_t / ((1 - b1^t) u_t)``)
     from the point ``x``, the gradient ``g`` and the state ``m``, ``u`` of step ``t - 1``; it
@@ -30,6 +30,7 @@ def check_adamax_step(fn):
     form), and with a large ``eps = 0.1``. Negative gradients catch a missing absolute value;
     the large ``eps`` catches Keras's placement (added to ``u_t`` after the maximum); ``t = 1``
     catches ``t - 1`` in the bias correction; and a corrected ``u`` is caught everywhere.
+    ``reveal=False`` leaves the values out of the messages (see ``check_function``).
     """
     rng = np.random.default_rng(9)
 
@@ -46,4 +47,10 @@ def check_adamax_step(fn):
         case((2, 3), 3, np.array([[0.1], [0.001]]), 0.5, 0.9, 0.0),
         case((6,), 5, 0.1, 0.9, 0.999, 0.1),
     ]
-    check_function(fn, _adamax_step, cases, name="adamax_step")
+    labels = [
+        "the first step, t = 1, from a zero state",
+        "step t = 7 from a random state",
+        "a (2, 3) batch at t = 3, one learning rate per row, eps = 0",
+        "step t = 5 with a large eps = 0.1",
+    ]
+    check_function(fn, _adamax_step, cases, name="adamax_step", reveal=reveal, labels=labels)

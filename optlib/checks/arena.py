@@ -20,7 +20,7 @@ def _best_of_k_with_replacement(val, test, k):
     return float(test[winners].mean())
 
 
-def check_best_of_k(fn):
+def check_best_of_k(fn, reveal=True):
     r"""``fn(val, test, k)`` is the expected test score of the configuration with the lowest
     validation score among ``k`` configurations drawn uniformly *with replacement* from the
     ``K = len(val)`` configurations (distinct validation scores, lower is better):
@@ -34,7 +34,8 @@ def check_best_of_k(fn):
     validation and test orders disagree (so that choosing on the test score fails), with
     ``k = 1`` (the mean), ``k = K`` (where drawing without replacement, the chapter's formula,
     would give the validation winner exactly) and ``k = 2, 3`` (where the off-by-one tail
-    :math:`((K - j)/K)^k` fails), as lists and as arrays.
+    :math:`((K - j)/K)^k` fails), as lists and as arrays. ``reveal=False`` leaves the values
+    out of the messages (a course kit's self-check).
     """
     rng = np.random.default_rng(13)
 
@@ -50,4 +51,12 @@ def check_best_of_k(fn):
         case(6, 3),
         ([2.0, 4.0, 1.0, 3.0, 5.0], [1.0, 2.0, 3.0, 4.0, 5.0], 4),  # lists
     ]
-    check_function(fn, _best_of_k_with_replacement, cases, name="best_of_k_with_replacement")
+    labels = ["k = 1 (the mean)", "val and test disagree", "k = K", "K = 6, k = 3", "lists"]
+    check_function(
+        fn,
+        _best_of_k_with_replacement,
+        cases,
+        name="best_of_k_with_replacement",
+        reveal=reveal,
+        labels=labels,
+    )

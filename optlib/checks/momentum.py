@@ -17,7 +17,7 @@ def _momentum_step(x, g, buf, t, lr, beta, tau=0.0, nesterov=False):
     return out["x"], out["buf"]
 
 
-def check_momentum_step(fn):
+def check_momentum_step(fn, reveal=True):
     r"""``fn(x, g, buf, t, lr, beta, tau=0.0, nesterov=False)`` is step ``t`` of SGD with
     momentum as ``torch.optim.SGD`` takes it, from the point ``x`` (:math:`x_{t-1}`), the
     gradient ``g`` (:math:`g_t`) and the buffer ``buf`` (:math:`b_{t-1}`, not used at
@@ -28,6 +28,7 @@ def check_momentum_step(fn):
     with and without dampening (catches a dampening left out, and Keras's velocity
     :math:`\beta w - \eta g` returned as the buffer); Nesterov's step (catches
     :math:`x - \eta b_t` for it); and a ``(3, 2)`` batch with one learning rate per row.
+    ``reveal=False`` leaves the values out of the messages (see ``check_function``).
     """
     rng = np.random.default_rng(3)
 
@@ -45,4 +46,13 @@ def check_momentum_step(fn):
         case((2,), 1, 0.5, 0.9, 0.0, True),
         case((3, 2), 5, np.array([[0.1], [0.01], [1.0]]), 0.5),
     ]
-    check_function(fn, _momentum_step, cases, name="momentum_step")
+    labels = [
+        "the first step, t = 1",
+        "step t = 4",
+        "the first step with dampening 0.5",
+        "step t = 3 with dampening 0.3",
+        "Nesterov's step at t = 6",
+        "Nesterov's first step",
+        "a (3, 2) batch at t = 5, one learning rate per row",
+    ]
+    check_function(fn, _momentum_step, cases, name="momentum_step", reveal=reveal, labels=labels)

@@ -19,7 +19,7 @@ def _nadam_step(x, g, m, v, t, lr, b1, b2, eps):
     return out["x"], out["state"].m, out["state"].v
 
 
-def check_nadam_step(fn):
+def check_nadam_step(fn, reveal=True):
     """``fn(x, g, m, v, t, lr, b1, b2, eps)`` is Nadam's step ``t`` in the paper's form
     (Dozat's Algorithm 2 with a constant momentum ``b1`` and Adam's ``v_hat``, as
     ``optlib.NAdam(momentum_schedule=False)``) from the point ``x``, the gradient ``g`` and the
@@ -31,7 +31,8 @@ def check_nadam_step(fn):
     large ``eps = 0.1`` (so that ``eps`` inside the square root is caught). A wrong bias factor
     on the momentum term (``1 - b1**t`` for ``1 - b1**(t + 1)``), ``m_{t-1}`` in place of
     ``m_t`` there, and the extra factor ``b2`` printed in Algorithm 2's ``v_hat`` are caught too
-    (``tests/test_checks_nadam.py``).
+    (``tests/test_checks_nadam.py``). ``reveal=False`` leaves the values out of the messages
+    (see ``check_function``).
     """
     rng = np.random.default_rng(10)
 
@@ -48,4 +49,10 @@ def check_nadam_step(fn):
         case((2, 3), 3, np.array([[0.1], [0.001]]), 0.5, 0.9, 0.0),
         case((4,), 5, 0.1, 0.9, 0.999, 0.1),
     ]
-    check_function(fn, _nadam_step, cases, name="nadam_step")
+    labels = [
+        "the first step, t = 1, from zero moments",
+        "step t = 7 from random moments",
+        "a (2, 3) batch at t = 3, one learning rate per row, eps = 0",
+        "step t = 5 with a large eps = 0.1",
+    ]
+    check_function(fn, _nadam_step, cases, name="nadam_step", reveal=reveal, labels=labels)

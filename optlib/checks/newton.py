@@ -16,13 +16,14 @@ def _newton_step(x, g, H, delta=0.0):
     return opt.step(x, g, opt.init(x), hess=H)[0]
 
 
-def check_newton_step(fn):
+def check_newton_step(fn, reveal=True):
     r"""``fn(x, g, H, delta=0.0)`` is one damped Newton step from ``x``, shape ``(d,)``:
     :math:`x - (H + \delta I)^{-1} g`, given the gradient ``g`` and the Hessian ``H`` at ``x``.
 
     Graded against ``optlib.Newton(damping=delta)`` on Rosenbrock's function at its standard
     start, at a point of the saddle problem where ``H`` is indefinite (without and with
-    damping), and on a random 3-dimensional positive definite ``H``.
+    damping), and on a random 3-dimensional positive definite ``H``. ``reveal=False`` leaves
+    the values out of the messages (see ``check_function``).
     """
     rosen, saddle = problems.rosenbrock(), problems.saddle()
     x_r, x_s = np.array([-1.2, 1.0]), np.array([0.5, 0.2])
@@ -34,7 +35,13 @@ def check_newton_step(fn):
         (x_s, saddle.grad(x_s), saddle.hess(x_s), 2.0),
         (rng.normal(size=3), rng.normal(size=3), A @ A.T + np.eye(3), 0.1),
     ]
-    check_function(fn, _newton_step, cases, name="newton_step")
+    labels = [
+        "Rosenbrock's function at its standard start",
+        "the saddle problem, where H is indefinite",
+        "the saddle problem with damping delta = 2",
+        "a random 3-D positive definite H with damping delta = 0.1",
+    ]
+    check_function(fn, _newton_step, cases, name="newton_step", reveal=reveal, labels=labels)
 
 
 def _bfgs_update(M, s, y):
@@ -43,7 +50,7 @@ def _bfgs_update(M, s, y):
     return BFGS(line_search=False).terms(s, y, state)["M"]
 
 
-def check_bfgs_update(fn):
+def check_bfgs_update(fn, reveal=True):
     r"""``fn(M, s, y)`` is the BFGS update of the inverse-Hessian approximation ``M``, shape
     ``(d, d)``, by the secant pair ``s``, ``y`` (shape ``(d,)``, with :math:`y^\top s > 0`):
 
@@ -54,7 +61,8 @@ def check_bfgs_update(fn):
     Graded against ``optlib.BFGS``'s update on :math:`M = I`, on a symmetric positive
     definite :math:`2 \times 2` matrix, and on a random :math:`4 \times 4` one with
     :math:`y = A s` for a positive definite :math:`A` (every case has :math:`y^\top s` well
-    above the threshold below which ``optlib.BFGS`` skips its update).
+    above the threshold below which ``optlib.BFGS`` skips its update). ``reveal=False`` leaves
+    the values out of the messages (see ``check_function``).
     """
     rng = np.random.default_rng(5)
     B = rng.normal(size=(4, 4))
@@ -64,4 +72,9 @@ def check_bfgs_update(fn):
         (np.array([[2.0, 0.3], [0.3, 0.5]]), np.array([-0.2, 0.1]), np.array([-1.0, 0.4])),
         (B @ B.T + np.eye(4), s4, (np.diag([1.0, 2.0, 3.0, 4.0]) + 0.1) @ s4),
     ]
-    check_function(fn, _bfgs_update, cases, name="bfgs_update")
+    labels = [
+        "M = I in 2-D",
+        "a symmetric positive definite 2 x 2 matrix M",
+        "a random 4 x 4 matrix M with y = A s",
+    ]
+    check_function(fn, _bfgs_update, cases, name="bfgs_update", reveal=reveal, labels=labels)

@@ -17,7 +17,7 @@ def _rmsprop_step(x, g, v, lr, rho, eps):
     return out["x"], out["state"].square_avg
 
 
-def check_rmsprop_step(fn):
+def check_rmsprop_step(fn, reveal=True):
     r"""``fn(x, g, v, lr, rho, eps)`` is one step of RMSprop in PyTorch's form from the point
     ``x``, the gradient ``g`` and the running average ``v`` of the previous step; it returns
     ``(x_new, v_new)``:
@@ -30,7 +30,8 @@ def check_rmsprop_step(fn):
     on a ``(2, 3)`` batch with one learning rate per row and ``eps = 0``, with one ``rho``
     per row (``rho = 0`` in one of them), and with a large ``eps = 0.1``, so that ``eps``
     inside the square root (Keras's and optax's default form), the old ``v`` in the
-    denominator, or the weights ``rho`` and ``1 - rho`` swapped are caught.
+    denominator, or the weights ``rho`` and ``1 - rho`` swapped are caught. ``reveal=False``
+    leaves the values out of the messages (see ``check_function``).
     """
     rng = np.random.default_rng(6)
 
@@ -46,7 +47,14 @@ def check_rmsprop_step(fn):
         case((2, 2), False, 0.05, np.array([[0.9], [0.0]]), 1e-8),
         case((4,), False, 0.1, 0.9, 0.1),
     ]
-    check_function(fn, _rmsprop_step, cases, name="rmsprop_step")
+    labels = [
+        "the first step, from a zero average",
+        "a random average v",
+        "a (2, 3) batch, one learning rate per row, eps = 0",
+        "one rho per row, rho = 0 in the second",
+        "a large eps = 0.1",
+    ]
+    check_function(fn, _rmsprop_step, cases, name="rmsprop_step", reveal=reveal, labels=labels)
 
 
 def _rprop_step(x, g, prev, delta, etas, step_sizes):
@@ -57,7 +65,7 @@ def _rprop_step(x, g, prev, delta, etas, step_sizes):
     return out["x"], out["state"].prev, out["state"].step_size
 
 
-def check_rprop_step(fn):
+def check_rprop_step(fn, reveal=True):
     r"""``fn(x, g, prev, delta, etas, step_sizes)`` is one step of Rprop in PyTorch's form
     (iRprop-) from the point ``x``, the gradient ``g``, the stored gradient ``prev`` of the
     previous step (zero where it was zeroed, and at the start) and the step sizes ``delta``;
@@ -71,7 +79,8 @@ def check_rprop_step(fn):
     agreements and flips, on step sizes that leave the bounds (so a missing clip is caught),
     on step sizes outside the bounds where nothing is stored (``prev = 0``: not adapted, but
     clipped all the same, so optax's "clip only adapted step sizes" is caught), on gradients
-    with zero entries, and on a ``(2, 3)`` batch with other ``etas``.
+    with zero entries, and on a ``(2, 3)`` batch with other ``etas``. ``reveal=False`` leaves
+    the values out of the messages (see ``check_function``).
     """
     rng = np.random.default_rng(7)
 
@@ -101,4 +110,12 @@ def check_rprop_step(fn):
         case((5,), (0.5, 1.2), (1e-6, 50.0), zeros=True),
         case((2, 3), (0.3, 1.5), (1e-3, 1.0)),
     ]
-    check_function(fn, _rprop_step, cases, name="rprop_step")
+    labels = [
+        "the first step, nothing stored yet (prev = 0)",
+        "signs that agree and flip in turn",
+        "step sizes that leave the bounds",
+        "step sizes outside the bounds where nothing is stored",
+        "gradients with zero entries",
+        "a (2, 3) batch with other etas",
+    ]
+    check_function(fn, _rprop_step, cases, name="rprop_step", reveal=reveal, labels=labels)
