@@ -21,7 +21,8 @@ class AdamState(NamedTuple):
 class Adam(FirstOrder):
     r"""Adam (Kingma and Ba, 2015), as ``torch.optim.Adam``.
 
-    With :math:`g_t = \nabla f(x_{t-1}) + \omega x_{t-1}` (L2; see below for decoupled),
+    With :math:`g_t = \nabla f(x_{t-1}) + \omega x_{t-1}` (an L2 penalty; for decoupled decay
+    see ``AdamW``),
 
     .. math::
 
@@ -104,13 +105,19 @@ class Adam(FirstOrder):
 class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov and Hutter, 2019), as ``torch.optim.AdamW``.
 
+    With :math:`g_t = \nabla f(x_{t-1})`, the raw gradient (no decay term in it),
+
     .. math::
 
-        x_t = x_{t-1} - \eta\omega\, x_{t-1} - \eta\, \hat m_t / (\sqrt{\hat v_t} + \varepsilon)
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t \\
+        v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+        \hat m_t &= m_t / (1 - \beta_1^t), \qquad
+        \hat v_t = v_t / (1 - \beta_2^t) \\
+        x_t &= x_{t-1} - \eta\omega\, x_{t-1} - \eta\, \hat m_t / (\sqrt{\hat v_t} + \varepsilon)
 
-    with :math:`\hat m_t, \hat v_t` from the raw gradient, as in ``Adam``. Same arguments,
-    but ``weight_decay`` (:math:`\omega`; PyTorch's documentation writes :math:`\lambda`)
-    defaults to ``1e-2``; ``weight_decay=0`` is Adam.
+    elementwise, from zero: ``Adam``'s rule with the decay taken out of the gradient. Same
+    arguments, but ``weight_decay`` (:math:`\omega`; PyTorch's documentation writes
+    :math:`\lambda`) defaults to ``1e-2``; ``weight_decay=0`` is Adam.
 
     Differences from the paper and from Keras:
 
@@ -139,7 +146,7 @@ class AdamaxState(NamedTuple):
 
 
 class Adamax(FirstOrder):
-    r"""AdaMax, Adam in the infinity norm (Kingma and Ba, 2015, Sec. 7.1), as ``torch.optim``.
+    r"""AdaMax, Adam in the infinity norm (Kingma and Ba, 2015, Sec. 7.1), as ``torch.optim.Adamax``.
 
     With :math:`g_t = \nabla f(x_{t-1}) + \omega x_{t-1}`,
 
@@ -191,20 +198,25 @@ class NAdamState(NamedTuple):
 class NAdam(FirstOrder):
     r"""Nadam, Adam with Nesterov momentum (Dozat, 2016), as ``torch.optim.NAdam``.
 
-    With :math:`g_t, m_t, \hat v_t` as in ``Adam`` and momenta
-    :math:`\mu_t = \beta_1 (1 - \tfrac12\, 0.96^{t\psi})` (Dozat's and PyTorch's symbol, the
-    method ``mu``; not the book's smallest eigenvalue :math:`\mu`),
+    With :math:`g_t = \nabla f(x_{t-1}) + \omega x_{t-1}` (L2, as in ``Adam``) and the momenta
+    :math:`\mu_t` (Dozat's and PyTorch's symbol, the method ``mu``; not the book's smallest
+    eigenvalue :math:`\mu`) with their running product :math:`\Pi_t = \mu_1 \cdots \mu_t`,
 
     .. math::
 
-        x_t = x_{t-1} - \eta \Big(\frac{1 - \mu_t}{1 - \prod_{i \le t} \mu_i}\, g_t
-              + \frac{\mu_{t+1}}{1 - \prod_{i \le t+1} \mu_i}\, m_t\Big)
-              \Big/ \big(\sqrt{\hat v_t} + \varepsilon\big)
+        \mu_t &= \beta_1 \big(1 - \tfrac12\, 0.96^{t\psi}\big), \qquad \Pi_t = \Pi_{t-1}\,\mu_t \\
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \qquad
+        v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2, \qquad \hat v_t = v_t / (1 - \beta_2^t) \\
+        \bar m_t &= \frac{1 - \mu_t}{1 - \Pi_t}\, g_t
+                  + \frac{\mu_{t+1}}{1 - \Pi_t\,\mu_{t+1}}\, m_t \\
+        x_t &= x_{t-1} - \eta\, \bar m_t / \big(\sqrt{\hat v_t} + \varepsilon\big)
 
-    (the bracket is ``m_bar``). Arguments (defaults): :math:`\eta` ``lr`` (``2e-3``),
-    ``betas``, :math:`\varepsilon` ``eps``, :math:`\omega` ``weight_decay`` as in ``Adam``,
-    :math:`\psi` ``momentum_decay`` (``4e-3``); flags ``decoupled_weight_decay=False`` (as
-    ``AdamW``), ``maximize=False`` and ``momentum_schedule=True`` (optlib's own).
+    elementwise, from :math:`m_0 = v_0 = 0` and :math:`\Pi_0 = 1` (:math:`\bar m_t` is
+    ``m_bar``, :math:`\Pi_t` the state's ``mu_product``). Arguments (defaults): :math:`\eta`
+    ``lr`` (``2e-3``), ``betas``, :math:`\varepsilon` ``eps``, :math:`\omega` ``weight_decay``
+    as in ``Adam``, :math:`\psi` ``momentum_decay`` (``4e-3``); flags
+    ``decoupled_weight_decay=False`` (as ``AdamW``), ``maximize=False`` and
+    ``momentum_schedule=True`` (optlib's own).
 
     **The paper's form**, Dozat's Algorithm 2 with a constant momentum :math:`\mu_t =
     \beta_1` (so :math:`\prod_{i \le t} \mu_i = \beta_1^t`), is ``momentum_schedule=False``.
@@ -276,20 +288,24 @@ class NAdam(FirstOrder):
 class AMSGrad(FirstOrder):
     r"""AMSGrad as in Reddi, Kale and Kumar (2018), Algorithm 2: no bias correction.
 
+    With :math:`g_t = \nabla f(x_{t-1})`,
+
     .. math::
 
         m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t \\
         v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 \\
-        \hat v_t &= \max(\hat v_{t-1}, v_t) \\
-        x_t &= x_{t-1} - \eta_t\, m_t / (\sqrt{\hat v_t} + \varepsilon)
+        v^\max_t &= \max(v^\max_{t-1}, v_t) \\
+        \eta_t &= \begin{cases} \eta / \sqrt t & \text{with square-root decay} \\
+                  \eta & \text{otherwise} \end{cases} \\
+        x_t &= x_{t-1} - \eta_t\, m_t / (\sqrt{v^\max_t} + \varepsilon)
 
-    elementwise, from zero, with :math:`\eta_t = \eta`, or :math:`\eta / \sqrt t` (the
-    step size of the paper's theorem) if ``sqrt_decay=True``. :math:`\hat v_t` never
-    decreases, so the effective step :math:`\eta_t/(\sqrt{\hat v_t} + \varepsilon)` never
-    grows. Arguments (defaults): :math:`\eta` ``lr`` (``1e-3``), :math:`(\beta_1, \beta_2)`
-    ``betas`` (``(0.9, 0.999)``), :math:`\varepsilon` ``eps`` (``1e-8``),
-    ``sqrt_decay=False``. The state's ``v_max`` is :math:`\hat v_t` (here a running maximum,
-    not Adam's bias-corrected average).
+    elementwise, from zero; ``sqrt_decay=True`` turns the square-root decay on
+    (:math:`\eta/\sqrt t` is the step size of the paper's theorem).
+    :math:`v^\max_t` (the paper's :math:`\hat v_t`) never decreases, so the effective step
+    :math:`\eta_t/(\sqrt{v^\max_t} + \varepsilon)` never grows. Arguments (defaults):
+    :math:`\eta` ``lr`` (``1e-3``), :math:`(\beta_1, \beta_2)` ``betas`` (``(0.9, 0.999)``),
+    :math:`\varepsilon` ``eps`` (``1e-8``), ``sqrt_decay=False``. The state's ``v_max`` is
+    :math:`v^\max_t`.
 
     Differences from the paper and from torch: the paper has no epsilon (``eps=0`` is
     its update, with 0/0 where all gradients so far were zero); it allows a varying

@@ -243,25 +243,27 @@ class Adadelta(FirstOrder):
 
 class RpropState(NamedTuple):
     t: int  # steps taken
-    prev: np.ndarray  # the previous step's gradient (zeroed where its sign flipped)
+    prev: np.ndarray  # tilde g: the previous step's gradient (zeroed where its sign flipped)
     step_size: np.ndarray  # per-coordinate step size Delta
 
 
 class Rprop(FirstOrder):
     r"""Resilient backpropagation, as ``torch.optim.Rprop`` (the iRprop- variant).
 
-    Only the sign of the gradient is used. Elementwise, with :math:`g_{t-1}` the previous
-    step's (possibly zeroed) gradient,
+    Only the sign of the gradient is used. Elementwise, with :math:`g_t = \nabla f(x_{t-1})`
+    and :math:`\tilde g_{t-1}` the gradient stored by the previous step (zero where its sign
+    flipped),
 
     .. math::
 
         \Delta_t &= \operatorname{clip}\Big(\Delta_{t-1} \cdot \begin{cases}
-                \eta^+ & g_t g_{t-1} > 0 \\ \eta^- & g_t g_{t-1} < 0 \\
+                \eta^+ & g_t \tilde g_{t-1} > 0 \\ \eta^- & g_t \tilde g_{t-1} < 0 \\
                 1 & \text{otherwise} \end{cases},\ \Delta_\min,\ \Delta_\max\Big) \\
-        g_t &\leftarrow 0 \quad \text{where } g_t g_{t-1} < 0 \\
-        x_t &= x_{t-1} - \Delta_t \operatorname{sign}(g_t)
+        \tilde g_t &= \begin{cases} 0 & g_t \tilde g_{t-1} < 0 \\
+                g_t & \text{otherwise} \end{cases} \\
+        x_t &= x_{t-1} - \Delta_t \operatorname{sign}(\tilde g_t)
 
-    from :math:`\Delta_0 = \eta` and :math:`g_0 = 0`. Symbols and arguments (defaults):
+    from :math:`\Delta_0 = \eta` and :math:`\tilde g_0 = 0`. Symbols and arguments (defaults):
     :math:`\eta` ``lr`` (``1e-2``, only the initial step size), :math:`(\eta^-, \eta^+)`
     ``etas`` (``(0.5, 1.2)``, :math:`0 < \eta^- < 1 < \eta^+`), :math:`(\Delta_\min,
     \Delta_\max)` ``step_sizes`` (``(1e-6, 50)``, :math:`0 \le \Delta_\min \le \Delta_\max`);

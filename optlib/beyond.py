@@ -66,8 +66,9 @@ class RAdam(FirstOrder):
 
     Differences from the paper:
 
-    * Algorithm 2 switches at :math:`\rho_t > 4`; torch (and optax) at :math:`\rho_t > 5`,
-      as does optlib: one more momentum step where :math:`4 < \rho_t \le 5`.
+    * Algorithm 2 switches at :math:`\rho_t > 4`; torch at :math:`\rho_t > 5`, as does optlib
+      (one more momentum step where :math:`4 < \rho_t \le 5`), and optax at
+      :math:`\rho_t \ge 5` (its ``threshold=5.0``).
     * The paper has no epsilon (:math:`l_t = \sqrt{(1 - \beta_2^t)/v_t}`); torch adds it to
       :math:`\sqrt{v_t}` before the bias correction, not to :math:`\sqrt{\hat v_t}` as Adam.
     * The paper has no weight decay.

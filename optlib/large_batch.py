@@ -52,7 +52,8 @@ class LARSState(NamedTuple):
 class LARS(FirstOrder):
     r"""LARS: SGD with momentum and a layer-wise learning rate (You, Gitman and Ginsburg, 2017).
 
-    For each layer :math:`l` (coordinates :math:`x^{(l)}`, see the module's docstring), with
+    For each layer :math:`l` (its coordinates :math:`x^{(l)}`, a slice of ``x`` given by
+    ``layers``), with
     :math:`g_t = \nabla f(x_{t-1})`,
 
     .. math::
@@ -124,7 +125,8 @@ class LAMB(FirstOrder):
     r"""LAMB: Adam's direction with a layer-wise trust ratio (You et al., 2020, Algorithm 2).
 
     With :math:`g_t = \nabla f(x_{t-1})` and :math:`m_t, v_t, \hat m_t, \hat v_t` as in
-    ``Adam``, for each layer :math:`l` (see the module's docstring)
+    ``Adam``, for each layer :math:`l` (its coordinates :math:`x^{(l)}`, a slice of ``x``
+    given by ``layers``)
 
     .. math::
 

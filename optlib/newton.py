@@ -217,14 +217,15 @@ class LBFGS(_LineSearch):
     :math:`\gamma I` by those pairs, oldest first:
 
     .. math::
-        q \leftarrow g_t;\quad a_i = \frac{s_i^\top q}{y_i^\top s_i},\
-        q \leftarrow q - a_i y_i \ \text{(newest to oldest)};\quad r \leftarrow \gamma q;\quad
-        r \leftarrow r + \Bigl(a_i - \frac{y_i^\top r}{y_i^\top s_i}\Bigr)\, s_i\
-        \text{(oldest to newest)};\quad p_t = -r
+        q &\leftarrow g_t;\quad a_i = \frac{s_i^\top q}{y_i^\top s_i},\quad
+        q \leftarrow q - a_i y_i \quad \text{(newest to oldest)};\quad r \leftarrow \gamma q \\
+        r &\leftarrow r + \Bigl(a_i - \frac{y_i^\top r}{y_i^\top s_i}\Bigr)\, s_i \quad
+        \text{(oldest to newest)};\quad p_t = -r \\
+        x_t &= x_{t-1} + \alpha_t p_t
 
-    with :math:`\gamma = s^\top y / y^\top y` of the newest pair (1 before the first one), then
-    :math:`x_t = x_{t-1} + \alpha_t p_t`, :math:`\alpha_t` = ``lr`` or the backtracking step
-    from ``lr``. As in ``torch.optim.LBFGS``, the pair made at step :math:`t` is
+    with :math:`\gamma = s^\top y / y^\top y` of the newest pair (1 before the first one), and
+    :math:`\alpha_t` = ``lr`` or the backtracking step from ``lr``. As in
+    ``torch.optim.LBFGS``, the pair made at step :math:`t` is
     :math:`s = s_{t-1}`, the step actually taken, and :math:`y = y_{t-1} = g_t - g_{t-1}`; it
     is stored only if :math:`y^\top s > 10^{-10}` (backtracking, unlike a Wolfe line search,
     does not ensure it). The state keeps the pairs as rows of ``S`` and ``Y``, oldest first,

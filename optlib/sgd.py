@@ -27,10 +27,9 @@ class SGD(FirstOrder):
         b_t &= \begin{cases} g_t & t = 1 \\
                 \beta\, b_{t-1} + (1 - \tau)\, g_t & t > 1 \end{cases} \\
         d_t &= \begin{cases} g_t + \beta\, b_t & \text{nesterov} \\
+                g_t & \beta = 0 \ \text{(plain gradient descent)} \\
                 b_t & \text{otherwise} \end{cases} \\
         x_t &= x_{t-1} - \eta\, d_t
-
-    and :math:`d_t = g_t` where :math:`\beta = 0` (plain gradient descent).
 
     Symbols and arguments (defaults): :math:`\eta` is ``lr`` (``1e-3``), :math:`\beta` is
     ``momentum`` (``0``; PyTorch's documentation writes :math:`\mu`), :math:`\tau` is ``dampening`` (``0``, in [0, 1]) and :math:`\omega` is

@@ -81,3 +81,76 @@ def test_promise_scan_reads_chapter_numbers():
     assert promised("as chapter 13 shows, and Chapters 5 and 6") == {13, 5, 6}
     assert promised("the first chapter") == set()
     assert promised("every chapter 30 times") == set()
+
+
+# Symbols that once meant two things in the book, and where each may still appear. A page
+# outside the list that writes one of them gets the notation's symbol instead.
+NOTATION_RULES = [
+    (
+        r"\\lambda_\{?\\(?:max|min)",
+        (),
+        "write L and mu for a quadratic's extreme eigenvalues, lambda_1 >= ... >= lambda_d "
+        "otherwise (notation.md)",
+    ),
+    (
+        r"\\Delta_(?:t|\{t)",
+        ("chapters/06_rmsprop", "chapters/07_adadelta", "chapters/97_update_rules", "notation"),
+        "Delta_t is Adadelta's update (chapter 7) and Rprop's step sizes (chapter 6) only; "
+        "a method's step x_t - x_{t-1} is s_t",
+    ),
+    (
+        r"(?<!writes \$)\\alpha_t",
+        ("chapters/04_newton", "chapters/10_nadam", "notation"),
+        "alpha_t is the step length of a line search (chapter 4); the learning rate is eta_t "
+        "(a page may quote a paper: 'the paper writes $\\alpha_t$ for ...'; chapter 10 uses "
+        "the Nadam paper's)",
+    ),
+]
+
+
+def markdown_texts():
+    """(file, text) of the prose of every page in the table of contents (markdown cells only:
+    code may print ASCII names)."""
+    out = []
+    for f in toc_files():
+        path = ROOT / f"{f}.ipynb"
+        if path.exists():
+            cells = json.loads(path.read_text())["cells"]
+            text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        else:
+            text = (ROOT / f"{f}.md").read_text()
+        out.append((f, text))
+    return out
+
+
+def notation_clashes(pages):
+    bad = []
+    for pattern, allowed, rule in NOTATION_RULES:
+        for f, text in pages:
+            if f not in allowed and re.search(pattern, text):
+                bad.append(f"{f}: {re.search(pattern, text).group(0)}: {rule}")
+    return bad
+
+
+def test_no_page_uses_a_symbol_that_clashes_with_the_notation():
+    bad = notation_clashes(markdown_texts())
+    assert not bad, "symbols that clash with notation.md:\n" + "\n".join(bad)
+
+
+def test_notation_scan_catches_the_clashes_it_names():
+    page = [("chapters/09_adamax", r"the step $\Delta_t$ and $2/\lambda_{\max}$, $\alpha_t$")]
+    assert len(notation_clashes(page)) == 3
+    assert notation_clashes([("chapters/07_adadelta", r"$\Delta_t = \dots$")]) == []
+    assert notation_clashes([("chapters/11_amsgrad", r"The paper writes $\alpha_t$ for")]) == []
+
+
+def test_notation_defines_each_symbol_once_or_says_whose_it_is():
+    """A symbol with two rows in notation.md must say, in each row, which chapter it belongs to."""
+    rows = re.findall(r"^\| (\$[^|]+\$[^|]*) \| (.+) \|$", (ROOT / "notation.md").read_text(), re.M)
+    seen = {}
+    for symbol, meaning in rows:
+        key = re.sub(r"\s+", "", symbol.split("$")[1])
+        seen.setdefault(key, []).append(meaning)
+    for key, meanings in seen.items():
+        if len(meanings) > 1:
+            assert all(re.search(r"[Cc]hapter \d", m) for m in meanings), (key, meanings)

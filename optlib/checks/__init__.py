@@ -72,6 +72,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_nadam_step(fn)``       ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new)`` after Nadam's step ``t`` in
                                the paper's form, constant momentum (chapter 10)
+``check_amsgrad_step(fn)``     ``fn(x, g, m, v, v_max, lr, b1, b2, eps)`` returns
+                               ``(x_new, m_new, v_new, v_max_new)`` after one step
+                               of AMSGrad, Reddi et al.'s Algorithm 2 (chapter 11)
 ``check_best_of_k(fn)``        ``fn(val, test, k)`` returns the expected test score of
                                the validation winner among ``k`` configurations drawn
                                with replacement (chapter 13)
@@ -94,6 +97,7 @@ from optlib.checks.adadelta import check_adadelta_step
 from optlib.checks.adagrad import check_adagrad_step
 from optlib.checks.adam import check_adam_step
 from optlib.checks.adamax import check_adamax_step
+from optlib.checks.amsgrad import check_amsgrad_step
 from optlib.checks.arena import check_best_of_k
 from optlib.checks.foundations import check_fd_grad
 from optlib.checks.momentum import check_momentum_step
@@ -118,5 +122,6 @@ __all__ = [
     "check_adam_step",
     "check_adamax_step",
     "check_nadam_step",
+    "check_amsgrad_step",
     "check_best_of_k",
 ]
