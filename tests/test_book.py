@@ -154,3 +154,9 @@ def test_notation_defines_each_symbol_once_or_says_whose_it_is():
     for key, meanings in seen.items():
         if len(meanings) > 1:
             assert all(re.search(r"[Cc]hapter \d", m) for m in meanings), (key, meanings)
+
+
+def test_bibliography_keys_are_unique():
+    """Two entries with one key (two papers by a Zhang in 2019) would silently cite the wrong one."""
+    keys = re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "references.bib").read_text(), re.M)
+    assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})

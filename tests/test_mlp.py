@@ -28,9 +28,9 @@ def torch_net(p, x):
 
 def rows(split):
     """The rows of the digits that form ``split``."""
-    from optlib.problems.mlp import _splits
+    from optlib.problems.mlp import digit_splits
 
-    return _splits()[split][3]
+    return digit_splits()[split][3]
 
 
 def torch_loss(p, net, idx, l2):
@@ -68,9 +68,9 @@ def test_grad_matches_finite_differences(shape):
 
 def batch_value(p, x, idx):
     """The loss on the training examples ``idx`` (what ``batch_grad`` differentiates)."""
-    from optlib.problems.mlp import _model, _splits
+    from optlib.problems.mlp import _model, digit_splits
 
-    a, onehot, _, _ = _splits()["train"]
+    a, onehot, _, _ = digit_splits()["train"]
     reg = np.zeros(p.dim)
     for L in p.layers:
         reg[L.weight] = SMALL["l2"]
@@ -130,10 +130,10 @@ def test_batches_of_networks_and_of_minibatches():
 
 
 def test_split_is_fixed_disjoint_and_covers_the_data():
-    from optlib.problems.mlp import _splits
+    from optlib.problems.mlp import digit_splits
 
     X, y = problems.digits()
-    parts = _splits()
+    parts = digit_splits()
     assert {k: len(v[0]) for k, v in parts.items()} == SPLIT_SIZES
     every = np.concatenate([v[3] for v in parts.values()])
     np.testing.assert_array_equal(np.sort(every), np.arange(len(y)))  # each row in one split

@@ -8,7 +8,7 @@ import pytest
 
 import optlib
 from optlib import problems
-from optlib.problems.mlp import _splits
+from optlib.problems.mlp import digit_splits
 
 torch = pytest.importorskip("torch")
 
@@ -107,7 +107,7 @@ def mlp_fisher_by_autograd(p, x, rows):
     """The exact Fisher (1/B) sum_j sum_k p_k s_k s_k^T, s_k = grad log softmax_k(a_j)."""
     net = torch_net(p, x)
     params = list(net.parameters())
-    inputs = _splits()["train"][0]
+    inputs = digit_splits()["train"][0]
     F = np.zeros((p.dim, p.dim))
     for j in rows:
         logp = torch.log_softmax(net(torch.from_numpy(inputs[j].copy())), dim=-1)

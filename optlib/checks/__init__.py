@@ -72,12 +72,18 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_nadam_step(fn)``       ``fn(x, g, m, v, t, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new)`` after Nadam's step ``t`` in
                                the paper's form, constant momentum (chapter 10)
+``check_adamw_step(fn)``       ``fn(x, g, m, v, t, lr, b1, b2, eps, weight_decay)``
+                               returns ``(x_new, m_new, v_new)`` after AdamW's step
+                               ``t`` in PyTorch's form (chapter 12)
 ``check_amsgrad_step(fn)``     ``fn(x, g, m, v, v_max, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new, v_max_new)`` after one step
                                of AMSGrad, Reddi et al.'s Algorithm 2 (chapter 11)
 ``check_best_of_k(fn)``        ``fn(val, test, k)`` returns the expected test score of
                                the validation winner among ``k`` configurations drawn
                                with replacement (chapter 13)
+``check_clip_grad_norm(fn)``   ``fn(g, max_norm)`` clips each row of ``g`` to norm
+                               ``max_norm`` as ``torch.nn.utils.clip_grad_norm_``
+                               does (chapter 14)
 =============================  =======================================================
 
 To add one: write ``check_<what>(fn, reveal=True)`` in this package's module for the chapter
@@ -97,6 +103,7 @@ from optlib.checks.adadelta import check_adadelta_step
 from optlib.checks.adagrad import check_adagrad_step
 from optlib.checks.adam import check_adam_step
 from optlib.checks.adamax import check_adamax_step
+from optlib.checks.adamw import check_adamw_step
 from optlib.checks.amsgrad import check_amsgrad_step
 from optlib.checks.arena import check_best_of_k
 from optlib.checks.foundations import check_fd_grad
@@ -104,6 +111,7 @@ from optlib.checks.momentum import check_momentum_step
 from optlib.checks.nadam import check_nadam_step
 from optlib.checks.newton import check_bfgs_update, check_newton_step
 from optlib.checks.rmsprop import check_rmsprop_step, check_rprop_step
+from optlib.checks.schedules import check_clip_grad_norm
 from optlib.checks.sgd import check_epoch_batches, check_gd_step
 
 __all__ = [
@@ -122,6 +130,8 @@ __all__ = [
     "check_adam_step",
     "check_adamax_step",
     "check_nadam_step",
+    "check_adamw_step",
     "check_amsgrad_step",
     "check_best_of_k",
+    "check_clip_grad_norm",
 ]

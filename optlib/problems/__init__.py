@@ -19,10 +19,18 @@ from optlib.problems._problem import Problem
 from optlib.problems.classic import beale, himmelblau, quadratic, rosenbrock, saddle
 from optlib.problems.data import FEATURE_NAMES, breast_cancer, digits
 from optlib.problems.logistic import logistic_regression
-from optlib.problems.mlp import mlp
+from optlib.problems.mlp import digit_splits, mlp
 
 __all__ = ["Problem", "quadratic", "rosenbrock", "beale", "saddle", "himmelblau"]
-__all__ += ["logistic_regression", "mlp", "breast_cancer", "digits", "FEATURE_NAMES", "PROBLEMS"]
+__all__ += [
+    "logistic_regression",
+    "mlp",
+    "digit_splits",
+    "breast_cancer",
+    "digits",
+    "FEATURE_NAMES",
+    "PROBLEMS",
+]
 
 PROBLEMS = {
     "quadratic": quadratic,
