@@ -81,6 +81,9 @@ Named checks (one per exercise; the reference lives here, not in the student's n
 ``check_amsgrad_step(fn)``     ``fn(x, g, m, v, v_max, lr, b1, b2, eps)`` returns
                                ``(x_new, m_new, v_new, v_max_new)`` after one step
                                of AMSGrad, Reddi et al.'s Algorithm 2 (chapter 11)
+``check_best_of_k(fn)``        ``fn(val, test, k)`` returns the expected test score of
+                               the validation winner among ``k`` configurations drawn
+                               with replacement (chapter 13)
 ``check_clip_grad_norm(fn)``   ``fn(g, max_norm)`` clips each row of ``g`` to norm
                                ``max_norm`` as ``torch.nn.utils.clip_grad_norm_``
                                does (chapter 14)
@@ -108,6 +111,7 @@ from optlib.checks.adam import check_adam_step
 from optlib.checks.adamax import check_adamax_step
 from optlib.checks.adamw import check_adamw_step
 from optlib.checks.amsgrad import check_amsgrad_step
+from optlib.checks.arena import check_best_of_k
 from optlib.checks.beyond_adam import check_lion_step
 from optlib.checks.foundations import check_fd_grad
 from optlib.checks.momentum import check_momentum_step
@@ -138,5 +142,6 @@ __all__ = [
     "check_adamw_step",
     "check_lion_step",
     "check_amsgrad_step",
+    "check_best_of_k",
     "check_clip_grad_norm",
 ]
