@@ -3,7 +3,7 @@ budget, must be what the page's own code computes. The test runs the chapter's c
 scratch copy with the switch that recomputes and rewrites the file, and compares the two.
 
 Chapter 16 (Beyond Adam) stores its comparison of nine methods x 19 learning rates x 8 networks
-in ``benchmarks/beyond_adam.json`` (about a minute of CPU).
+in ``benchmarks/beyond_adam.json`` (about half a minute of CPU).
 """
 
 import json
