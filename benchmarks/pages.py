@@ -21,7 +21,7 @@ HTML = ROOT / "_build" / "html"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-SHARED = ("/_static/", "/_sphinx_design_static/")
+SHARED = ("/_static/", "/_sphinx_design_static/", "/searchindex.js")  # every page loads them
 MEASURE = """() => {
     const nav = performance.getEntriesByType('navigation')[0];
     return {page: nav ? nav.decodedBodySize : 0,

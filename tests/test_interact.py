@@ -15,6 +15,7 @@ from harness import HeavyBall as GD  # the stand-in optimizer: gradient descent 
 from PIL import Image
 
 from optlib import interact, viz
+from optlib.interact._vectors import from_varints, varints
 from optlib.problems import beale, quadratic, saddle
 from optlib.runner import run
 
@@ -90,8 +91,7 @@ def composite(e, data, b, o):
 
 def polylines(data, o):
     """A vector overlay decoded as the player decodes it: [(style dict, (n, 2) pixels)]."""
-    raw = zlib.decompress(base64.b64decode(data["points"]))
-    points = np.frombuffer(raw, dtype="<i4")
+    points = from_varints(zlib.decompress(base64.b64decode(data["points"])))
     overlay, out = data["overlays"][o], []
     p = overlay["o"]
     for style, n in overlay["l"]:
@@ -447,3 +447,14 @@ def test_batch_computes_every_static_state_in_one_call_and_agrees_with_compute()
     assert a.html() == b.html()  # the same page, one call
     assert calls == [6] and len(a.states()) == 6
     assert a.states()[0] == {"problem": PROBLEMS["quadratic"], "lr": 0.01}
+
+
+def test_varints_round_trip_and_are_short_for_small_numbers():
+    rng = np.random.default_rng(0)
+    a = np.concatenate(
+        [rng.integers(-64, 64, 1000), [0, -1, 63, -64, 64, -65, 2**31 - 1, -(2**31)]]
+    )
+    raw = varints(a)
+    assert np.array_equal(from_varints(raw), a)
+    assert len(varints(rng.integers(-64, 64, 1000))) == 1000  # one byte each
+    assert len(varints([64])) == len(varints([-65])) == 2 and varints([]) == b""

@@ -1,7 +1,9 @@
 """optlib's layers: core <- runner <- figures <- experiments, and nothing points back up.
 
-- core: the optimizers, the problems, the schedules, the checks of the exercises (NumPy only);
-- runner: ``optlib.runner`` (runs, sweeps, records);
+- core: the optimizers, the problems, the schedules (NumPy only);
+- runner: ``optlib.runner`` (runs, sweeps, records), and the checks of the exercises
+  (``optlib.checks``), which grade answers with the runner's pieces (an epoch of batches, the
+  clipping of ``run``) but need no figures;
 - figures: ``optlib.viz`` (matplotlib);
 - experiments: ``optlib.interact`` (ipywidgets, the static player).
 
@@ -69,7 +71,7 @@ def imported(path):
 def layer_of(module):
     parts = module.split(".")
     top = parts[1] if len(parts) > 1 else ""
-    return {"runner": 1, "viz": 2, "interact": 3}.get(top, 0)
+    return {"runner": 1, "checks": 1, "viz": 2, "interact": 3}.get(top, 0)
 
 
 def test_no_module_imports_a_layer_above_its_own():
@@ -84,3 +86,4 @@ def test_no_module_imports_a_layer_above_its_own():
                 bad.append(f"{module} imports {name}")
     assert not bad, "\n".join(bad)
     assert layer_of("optlib.interact._static") == 3 and layer_of("optlib.adam") == 0
+    assert layer_of("optlib.checks.sgd") == layer_of("optlib.runner") == 1

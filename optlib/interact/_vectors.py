@@ -16,9 +16,11 @@ pixels here, so the player needs no knowledge of scales.
 - ``markers``: marker shapes, ``{"circle": r}`` or ``{"polys": [[closed, [x, y, ...]], ...]}``
   in units of the marker size, y pointing down as on the canvas;
 - ``points``: every polyline's vertices in quarter pixels, each polyline's first vertex
-  relative to (0, 0) and the others to the one before, as little-endian int32 compressed with
-  zlib (``DecompressionStream("deflate")`` in the browser) and base64-encoded;
-- per state, ``{"o": offset into points (int32 units), "l": [[style, n_vertices], ...]}``.
+  relative to (0, 0) and the others to the one before; these small integers are written as
+  zigzag varints (``n`` becomes ``2n`` or ``-2n - 1``, then seven bits per byte, the high bit
+  set on every byte but a number's last: most deltas take one byte), compressed with zlib
+  (``DecompressionStream("deflate")`` in the browser) and base64-encoded;
+- per state, ``{"o": offset into points (in numbers), "l": [[style, n_vertices], ...]}``.
 
 An artist this module cannot draw (anything but a plain ``Line2D``: a mesh, text, path
 effects, step drawing, ``markevery``) makes :func:`export` return None: that state keeps a PNG
@@ -36,7 +38,7 @@ from matplotlib.lines import Line2D
 from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Rectangle
 
-__all__ = ["export", "Packer", "QUARTER"]
+__all__ = ["export", "Packer", "QUARTER", "varints", "from_varints"]
 
 QUARTER = 4  # vertices are stored in units of 1/QUARTER pixel
 THIN = 0.75  # pixels: consecutive vertices closer than this along the line are merged
@@ -179,6 +181,35 @@ def export(artists, fig):
     return out
 
 
+def varints(a):
+    """The integers ``a`` as zigzag LEB128 varints (bytes): one byte for -64 <= n < 64, two up
+    to 8192, ... (the vertices' deltas are mostly one byte, against four as int32)."""
+    a = np.asarray(a, dtype=np.int64).ravel()
+    z = np.where(a >= 0, 2 * a, -2 * a - 1).astype(np.uint64)
+    size = 1 + sum((z >= np.uint64(1 << (7 * k))).astype(np.int64) for k in range(1, 10))
+    start = np.cumsum(size) - size
+    out = np.zeros(int(size.sum()), dtype=np.uint8)
+    for k in range(int(size.max(initial=0))):
+        has = size > k
+        byte = (z[has] >> np.uint64(7 * k)) & np.uint64(127)
+        more = (size[has] > k + 1).astype(np.uint64) << np.uint64(7)
+        out[start[has] + k] = (byte | more).astype(np.uint8)
+    return out.tobytes()
+
+
+def from_varints(raw):
+    """The inverse of :func:`varints` (the player does the same in JavaScript)."""
+    b = np.frombuffer(raw, dtype=np.uint8)
+    ends = np.flatnonzero(b < 128)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    z = np.zeros(len(ends), dtype=np.uint64)
+    for k in range(int((ends - starts).max(initial=-1)) + 1):
+        has = starts + k <= ends
+        z[has] |= (b[starts[has] + k].astype(np.uint64) & np.uint64(127)) << np.uint64(7 * k)
+    z = z.astype(np.int64)
+    return np.where(z % 2 == 0, z // 2, -(z + 1) // 2)
+
+
 class Packer:
     """Collects the vector overlays of an experiment's states into the page's compact form."""
 
@@ -201,12 +232,12 @@ class Packer:
             if marker is not None:
                 style["m"] = self._index(self.markers, marker)
             deltas = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=q.dtype))
-            self._chunks.append(deltas.astype("<i4").ravel())
+            self._chunks.append(deltas.ravel())
             self._size += 2 * len(q)
             entry["l"].append([self._index(self.styles, style), len(q)])
         return entry
 
     def points(self):
         """Every vertex stored so far, compressed and base64-encoded."""
-        raw = np.concatenate(self._chunks).tobytes() if self._chunks else b""
-        return base64.b64encode(zlib.compress(raw, 6)).decode()
+        raw = varints(np.concatenate(self._chunks)) if self._chunks else b""
+        return base64.b64encode(zlib.compress(raw, 9)).decode()

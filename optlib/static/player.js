@@ -5,11 +5,24 @@
 (function () {
   "use strict";
 
-  function inflate(b64) {  // base64 of zlib-compressed little-endian int32 -> Int32Array
+  function inflate(b64) {  // base64 of zlib-compressed zigzag varints -> Int32Array
     var bytes = Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); });
     if (!bytes.length) return Promise.resolve(new Int32Array(0));
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-    return new Response(stream).arrayBuffer().then(function (buf) { return new Int32Array(buf); });
+    return new Response(stream).arrayBuffer().then(function (buf) {
+      var b = new Uint8Array(buf), n = 0, i;
+      for (i = 0; i < b.length; i++) if (b[i] < 128) n++;  // a number ends at a byte < 128
+      var out = new Int32Array(n), k = 0, v = 0, scale = 1;
+      for (i = 0; i < b.length; i++) {
+        v += (b[i] & 127) * scale;  // seven bits at a time (no 32-bit shifts: no overflow)
+        if (b[i] < 128) {
+          out[k++] = v % 2 ? -(v + 1) / 2 : v / 2;  // zigzag: 0, -1, 1, -2, ... <- 0, 1, 2, 3
+          v = 0;
+          scale = 1;
+        } else scale *= 128;
+      }
+      return out;
+    });
   }
 
   function marker(ctx, shape, size) {  // the marker's outline at (0, 0), size in pixels

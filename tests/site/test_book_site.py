@@ -617,7 +617,8 @@ def page_weight(path, seen):
     """(everything, the page's own): bytes of a first visit of ``path`` (as the browser
     loaded them: the HTML and every resource), and of the HTML plus files no other page uses."""
     resources = seen["bytes"]["resources"]
-    shared = {"_static/", "_sphinx_design_static/"}
+    # files every page loads, cached after the first visit: the theme's and the search index
+    shared = {"_static/", "_sphinx_design_static/", "searchindex.js"}
     own = seen["bytes"]["page"] + sum(
         size for url, size in resources if not any(f"/{s}" in url for s in shared)
     )
