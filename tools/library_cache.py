@@ -5,7 +5,8 @@ The build caches each notebook's outputs (``execute_notebooks: cache``, in
 ``_build/.jupyter_cache``) keyed on the notebook's own code. But a chapter's outputs depend on
 ``optlib`` too: its figures, and the static players' data, whose format ``optlib/static/player.js``
 must read. So the cache also records a hash of every file of the ``optlib`` package; when the
-hash differs from the one stored with the cache, the cache is emptied and every chapter runs again.
+hash differs from the one stored with the cache, the cache and Sphinx's saved environment are
+emptied, and every chapter runs again.
 """
 
 import hashlib
@@ -38,11 +39,13 @@ def refresh(cache, digest):
 
 
 def check_cache(app, config):
-    cache = getattr(config, "nb_execution_cache_path", "") or ""
-    if cache and getattr(config, "nb_execution_mode", "") == "cache":
-        refresh(
-            Path(app.confdir, cache) if not Path(cache).is_absolute() else cache, library_hash()
-        )
+    if getattr(config, "nb_execution_mode", "") != "cache":
+        return
+    # myst-nb's default place, beside the output folder, unless the config names one
+    cache = config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache"
+    if refresh(Path(app.confdir, cache), library_hash()):
+        # the pages read with the old outputs too: Sphinx reads every page again
+        shutil.rmtree(app.doctreedir, ignore_errors=True)
 
 
 def setup(app):
