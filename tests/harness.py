@@ -97,6 +97,19 @@ class HeavyBall:
 
 
 # ---------------------------------------------------------------- the torch reference
+def torch_mlp(problem, x):
+    """``problem``'s network (an ``optlib.problems.mlp``) as ``nn.Sequential(Linear, Tanh, ...,
+    Linear)`` in float64, holding the flat parameter vector ``x`` (optlib's layout is torch's)."""
+    import torch
+
+    mods = []
+    for L in problem.layers:
+        mods += [torch.nn.Linear(L.fan_in, L.fan_out, dtype=torch.float64), torch.nn.Tanh()]
+    net = torch.nn.Sequential(*mods[:-1])
+    torch.nn.utils.vector_to_parameters(torch.from_numpy(np.array(x)), net.parameters())
+    return net
+
+
 def torch_iterates(info, kwargs, x0, steps, maximize=False, field=grad):
     """The iterates of ``torch.optim.<info.torch>`` on the gradient sequence, in float64.
 

@@ -3,6 +3,7 @@ split, the initialisation, evaluation, batching and training to a known accuracy
 
 import numpy as np
 import pytest
+from harness import torch_mlp
 
 import optlib
 from optlib import problems
@@ -14,16 +15,6 @@ torch = pytest.importorskip("torch")
 def central_difference(f, x, h=1e-6):
     E = np.eye(x.shape[-1]) * h
     return np.stack([(f(x + e) - f(x - e)) / (2 * h) for e in E], axis=-1)
-
-
-def torch_net(p, x):
-    """``nn.Sequential(Linear, Tanh, ..., Linear)`` in float64 holding the flat vector ``x``."""
-    mods = []
-    for L in p.layers:
-        mods += [torch.nn.Linear(L.fan_in, L.fan_out, dtype=torch.float64), torch.nn.Tanh()]
-    net = torch.nn.Sequential(*mods[:-1])
-    torch.nn.utils.vector_to_parameters(torch.from_numpy(np.array(x)), net.parameters())
-    return net
 
 
 def rows(split):
@@ -82,7 +73,7 @@ def test_value_and_grad_match_torch_autograd(kw):
     p = problems.mlp(**kw, seed=4)
     x = p.x0 + 0.1 * np.random.default_rng(1).normal(size=p.dim)
     l2 = kw.get("l2", 0.0)
-    net = torch_net(p, x)
+    net = torch_mlp(p, x)
     everything = np.arange(p.n)
     loss = torch_loss(p, net, everything, l2)
     loss.backward()

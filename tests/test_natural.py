@@ -5,6 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from harness import torch_mlp
 
 import optlib
 from optlib import problems
@@ -94,18 +95,9 @@ def test_natural_gradient_is_invariant_under_a_linear_reparameterisation():
 # --- the MLP: K-FAC's factors against the exact Fisher -------------------------------------------
 
 
-def torch_net(p, x):
-    mods = []
-    for L in p.layers:
-        mods += [torch.nn.Linear(L.fan_in, L.fan_out, dtype=torch.float64), torch.nn.Tanh()]
-    net = torch.nn.Sequential(*mods[:-1])
-    torch.nn.utils.vector_to_parameters(torch.from_numpy(np.array(x)), net.parameters())
-    return net
-
-
 def mlp_fisher_by_autograd(p, x, rows):
     """The exact Fisher (1/B) sum_j sum_k p_k s_k s_k^T, s_k = grad log softmax_k(a_j)."""
-    net = torch_net(p, x)
+    net = torch_mlp(p, x)
     params = list(net.parameters())
     inputs = digit_splits()["train"][0]
     F = np.zeros((p.dim, p.dim))

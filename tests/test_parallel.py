@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from harness import torch_mlp
 
 import optlib
 from optlib import problems
@@ -62,15 +63,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def _net(p, x):
-    mods = []
-    for L in p.layers:
-        mods += [torch.nn.Linear(L.fan_in, L.fan_out, dtype=torch.float64), torch.nn.Tanh()]
-    net = torch.nn.Sequential(*mods[:-1])
-    torch.nn.utils.vector_to_parameters(torch.from_numpy(np.array(x)), net.parameters())
-    return net
-
-
 def _loss(model, net, X, y, idx):
     """Mean cross-entropy on the training examples ``idx`` plus the L2 term on the weights, as
     ``optlib.problems.mlp(l2=L2)`` defines the loss; ``model`` computes the outputs (``net``
@@ -102,7 +94,7 @@ def _rank_main(rank, port, out_dir):
         saved = {}
         for name, (torch_name, _, kw) in OPTIMIZERS.items():
             for how in ("all_reduce", "ddp"):
-                net = _net(p, problems.mlp(seed=8).x0)
+                net = torch_mlp(p, problems.mlp(seed=8).x0)
                 model = torch.nn.parallel.DistributedDataParallel(net) if how == "ddp" else net
                 opt = getattr(torch.optim, torch_name)(net.parameters(), **kw)
                 xs = [_flat(net)]
