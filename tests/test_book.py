@@ -19,15 +19,17 @@ def toc_files():
     return files
 
 
-def page_texts():
-    """(file, text) of every page in the table of contents (markdown cells and markdown files;
-    code cells of notebooks too, for citations made in captions)."""
+def page_texts(code=True):
+    """(file, text) of every page in the table of contents: markdown files, and the markdown
+    cells of notebooks with their code cells too (citations made in captions), or without them
+    (``code=False``: the prose only, since code may print ASCII names)."""
     out = []
     for f in toc_files():
         path = ROOT / f"{f}.ipynb"
         if path.exists():
             cells = json.loads(path.read_text())["cells"]
-            text = "\n".join("".join(c["source"]) for c in cells)
+            kept = [c for c in cells if code or c["cell_type"] == "markdown"]
+            text = "\n".join("".join(c["source"]) for c in kept)
         else:
             text = (ROOT / f"{f}.md").read_text()
         out.append((f, text))
@@ -41,8 +43,12 @@ def cited_keys(text):
     return keys
 
 
+def bib_key_list():
+    return re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "references.bib").read_text(), re.M)
+
+
 def bib_keys():
-    return set(re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "references.bib").read_text(), re.M))
+    return set(bib_key_list())
 
 
 def test_every_bibliography_entry_is_cited():
@@ -168,21 +174,6 @@ NOTATION_RULES = [
 ]
 
 
-def markdown_texts():
-    """(file, text) of the prose of every page in the table of contents (markdown cells only:
-    code may print ASCII names)."""
-    out = []
-    for f in toc_files():
-        path = ROOT / f"{f}.ipynb"
-        if path.exists():
-            cells = json.loads(path.read_text())["cells"]
-            text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-        else:
-            text = (ROOT / f"{f}.md").read_text()
-        out.append((f, text))
-    return out
-
-
 def notation_clashes(pages):
     bad = []
     for pattern, allowed, rule in NOTATION_RULES:
@@ -193,7 +184,7 @@ def notation_clashes(pages):
 
 
 def test_no_page_uses_a_symbol_that_clashes_with_the_notation():
-    bad = notation_clashes(markdown_texts())
+    bad = notation_clashes(page_texts(code=False))
     assert not bad, "symbols that clash with notation.md:\n" + "\n".join(bad)
 
 
@@ -222,7 +213,7 @@ def test_notation_defines_each_symbol_once_or_says_whose_it_is():
 
 def test_bibliography_keys_are_unique():
     """Two entries with one key (two papers by a Zhang in 2019) would silently cite the wrong one."""
-    keys = re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "references.bib").read_text(), re.M)
+    keys = bib_key_list()
     assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
 
 
